@@ -1,0 +1,47 @@
+# The Activation Zoo: set-up, book, tests and benchmarks.
+# `make book` and `make test` are all a fresh machine with Python 3.11 needs.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# The stamp records which lock file the environment was built from, so an
+# edited lock or pyproject re-installs and nothing else does.
+STAMP  := $(VENV)/.installed
+
+.PHONY: help venv book test test-fast bench lock clean
+
+help:
+	@echo "make book       build the book into _build/html (sets up .venv first)"
+	@echo "make test       run the whole test suite, book build included"
+	@echo "make test-fast  the suite without the slow book/notebook tests"
+	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make clean      remove _build (keeps .venv)"
+
+venv: $(STAMP)
+
+$(STAMP): requirements-lock.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lock.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(PY) scripts/build_book.py
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_activations.py
+
+# Re-pin every package after editing pyproject.toml's dependencies.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[course,test]"
+	$(PY) -m pip freeze --all --exclude-editable | grep -v '^pip==' \
+	  | sed 's/+cpu$$//' > requirements-lock.txt
+
+clean:
+	rm -rf _build

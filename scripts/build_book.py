@@ -1,0 +1,94 @@
+"""Build the book into ``_build/html`` with warnings as errors.
+
+Jupyter Book's execution cache re-executes a page only when the page's own
+code cells change. Every page imports ``actzoo``, so after a change in
+``src/`` or in the locked dependencies the cache would keep serving stale
+figures and numbers. This script keys the cache on those inputs and empties
+it whenever the key changes.
+
+Usage::
+
+    python scripts/build_book.py [--root DIR] [--all]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Inputs that change what executed pages show, besides their own cells.
+KEY_INPUTS = ("src", "requirements-lock.txt", "pyproject.toml")
+KEY_FILE = "actzoo-source-key"
+
+
+def source_key(root: Path) -> str:
+    """Return a hash of everything under ``src/`` and the dependency pins."""
+    digest = hashlib.sha256()
+    for name in KEY_INPUTS:
+        path = root / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if not file.is_file() or "__pycache__" in file.parts:
+                continue
+            if file.suffix in {".pyc", ".pyo"} or ".egg-info" in str(file):
+                continue
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(file.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def refresh_cache(root: Path) -> bool:
+    """Empty the execution cache if its key is stale; return True if emptied."""
+    build = root / "_build"
+    cache = build / ".jupyter_cache"
+    key_path = build / KEY_FILE
+    key = source_key(root)
+    stale = not key_path.is_file() or key_path.read_text().strip() != key
+    if stale:
+        if cache.exists():
+            shutil.rmtree(cache)
+        build.mkdir(parents=True, exist_ok=True)
+        key_path.write_text(key + "\n")
+    return stale
+
+
+def build(root: Path, rebuild_all: bool = False) -> int:
+    """Run ``jupyter-book build`` on ``root``; return its exit status."""
+    if refresh_cache(root):
+        print("build_book: src/ or the dependency pins changed: "
+              "the execution cache was emptied", flush=True)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(root), "--warningiserror", "--keep-going"]
+    if rebuild_all:
+        cmd.append("--all")
+    env = dict(os.environ)
+    env.update(
+        PYTHONHASHSEED="0",
+        MPLBACKEND="Agg",
+        # Keeps the kernel from printing a debugger notice to stderr.
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        SOURCE_DATE_EPOCH=env.get("SOURCE_DATE_EPOCH", "1767225600"),
+    )
+    return subprocess.call(cmd, env=env, cwd=root)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="book folder (default: this repository)")
+    parser.add_argument("--all", action="store_true",
+                        help="rewrite every page, not only changed ones")
+    args = parser.parse_args(argv)
+    return build(args.root.resolve(), rebuild_all=args.all)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
