@@ -8,7 +8,10 @@ it whenever the key changes.
 
 Usage::
 
-    python scripts/build_book.py [--root DIR] [--all]
+    python scripts/build_book.py [--root DIR] [--output DIR] [--all]
+
+``--output DIR`` builds into ``DIR/_build`` (its own cache included), so
+that several builds of one checkout can run side by side.
 """
 
 from __future__ import annotations
@@ -45,9 +48,9 @@ def source_key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def refresh_cache(root: Path) -> bool:
+def refresh_cache(root: Path, output: Path) -> bool:
     """Empty the execution cache if its key is stale; return True if emptied."""
-    build = root / "_build"
+    build = output / "_build"
     cache = build / ".jupyter_cache"
     key_path = build / KEY_FILE
     key = source_key(root)
@@ -60,13 +63,15 @@ def refresh_cache(root: Path) -> bool:
     return stale
 
 
-def build(root: Path, rebuild_all: bool = False) -> int:
+def build(root: Path, output: Path | None = None, rebuild_all: bool = False) -> int:
     """Run ``jupyter-book build`` on ``root``; return its exit status."""
-    if refresh_cache(root):
+    output = root if output is None else output
+    if refresh_cache(root, output):
         print("build_book: src/ or the dependency pins changed: "
               "the execution cache was emptied", flush=True)
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(root), "--warningiserror", "--keep-going"]
+    cmd = [str(jb), "build", str(root), "--warningiserror", "--keep-going",
+           "--path-output", str(output)]
     if rebuild_all:
         cmd.append("--all")
     env = dict(os.environ)
@@ -84,10 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="book folder (default: this repository)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="build into OUTPUT/_build (default: the root)")
     parser.add_argument("--all", action="store_true",
                         help="rewrite every page, not only changed ones")
     args = parser.parse_args(argv)
-    return build(args.root.resolve(), rebuild_all=args.all)
+    output = None if args.output is None else args.output.resolve()
+    return build(args.root.resolve(), output, rebuild_all=args.all)
 
 
 if __name__ == "__main__":
