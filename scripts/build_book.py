@@ -69,6 +69,9 @@ def build(root: Path, output: Path | None = None, rebuild_all: bool = False) -> 
     if refresh_cache(root, output):
         print("build_book: src/ or the dependency pins changed: "
               "the execution cache was emptied", flush=True)
+        # Sphinx skips pages whose source did not change; make it re-read
+        # them all so that the emptied cache is actually refilled.
+        rebuild_all = True
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(root), "--warningiserror", "--keep-going",
            "--path-output", str(output)]
