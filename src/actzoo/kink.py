@@ -45,7 +45,7 @@ __all__ = [
 NOISE_LAWS: dict[str, str] = {
     "normal": "standard deviation",
     "uniform": "half-width: uniform on [-scale, scale]",
-    "laplace": "scale b: density exp(-|x|/b) / (2b)",
+    "laplace": "scale b of the density exp(-abs(x) / b) / (2 b)",
     "rademacher": "magnitude: -scale or +scale, each with probability 1/2",
 }
 
