@@ -45,3 +45,34 @@ lock: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# --- Grading (instructors): python -m grading, see src/grading. -----------
+# COURSE is the working folder for submissions, the gradebook, grades and
+# feedback; it must lie outside the repository. SUBMISSIONS is a folder
+# <student>/<assignment>/<notebook>.ipynb or an LMS zip (then also give
+# ASSIGNMENT). ASSIGNMENT empty means every assignment.
+COURSE      ?= $(HOME)/activation-zoo-course
+SUBMISSIONS ?=
+ASSIGNMENT  ?=
+
+.PHONY: release release-check collect autograde grades feedback
+
+release: $(STAMP)
+	$(PY) -m grading release $(ASSIGNMENT)
+
+release-check: $(STAMP)
+	$(PY) -m grading release --check $(ASSIGNMENT)
+
+collect: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "make collect SUBMISSIONS=<folder or zip>"; exit 2; }
+	$(PY) -m grading --course "$(COURSE)" collect "$(SUBMISSIONS)" \
+	  $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
+
+autograde: $(STAMP)
+	$(PY) -m grading --course "$(COURSE)" autograde $(ASSIGNMENT)
+
+grades: $(STAMP)
+	$(PY) -m grading --course "$(COURSE)" grades
+
+feedback: $(STAMP)
+	$(PY) -m grading --course "$(COURSE)" feedback $(ASSIGNMENT)

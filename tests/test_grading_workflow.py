@@ -1,0 +1,171 @@
+"""The instructor workflow end to end, on exercise 1 and four students.
+
+One course folder (a temporary one: no gradebook ever lands in the
+repository) receives four submissions, collected from a folder laid out as
+``<student>/<assignment>/<notebook>.ipynb``:
+
+* ``ada`` submits the solution notebook: full marks;
+* ``ben`` submits the released notebook untouched: 0, and the batch goes on;
+* ``cy`` completes parts (a) to (c) only: exactly those parts' points;
+* ``dee`` submits the solution with ``relu`` calling PyTorch: everything but
+  part (a), whose hidden test says why.
+
+Expected points are read from the source notebook's metadata, not from the
+code under test. Autograding runs real kernels, so the module is slow
+(about a minute on two cores).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from grading.assignment import leaked_lines, secret_lines
+from grading.autograde import autograde
+from grading.collect import collect_folder
+from grading.course import REPO, Course
+from grading.feedback import write_feedback
+from grading.grades import write_csv
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "ex1_activations"
+SOURCE = REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+RELEASED = REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+# The solution cells each of cy's parts needs, and the tests they pass.
+CY_SOLUTIONS = {"relu", "leaky_relu", "elu"}
+CY_TESTS = {"test_relu", "test_leaky_relu", "test_elu"}
+
+TORCH_RELU = '''def relu(x):
+    """Return max(0, x) elementwise."""
+    import torch
+    x = np.asarray(x)
+    return torch.relu(torch.as_tensor(x)).numpy()
+'''
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _points() -> dict[str, float]:
+    """Return each graded cell's points, read straight from the source."""
+    return {c["metadata"]["nbgrader"]["grade_id"]:
+            float(c["metadata"]["nbgrader"]["points"])
+            for c in _load(SOURCE)["cells"]
+            if c["metadata"].get("nbgrader", {}).get("grade")}
+
+
+def _with_solutions(grade_ids: set[str]) -> dict:
+    """Return the released notebook with some solution cells filled in."""
+    source = {c["metadata"]["nbgrader"]["grade_id"]: c
+              for c in _load(SOURCE)["cells"]
+              if c["metadata"].get("nbgrader", {}).get("solution")}
+    nb = _load(RELEASED)
+    for cell in nb["cells"]:
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if gid in grade_ids:
+            cell["source"] = source[gid]["source"]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("workflow")
+    inbox = tmp / "inbox"
+    dee = _load(SOURCE)
+    for cell in dee["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "relu":
+            text = "".join(cell["source"])
+            # Keep relu_grad; replace only relu.
+            cell["source"] = TORCH_RELU + text[text.index("\n\ndef relu_grad"):]
+    notebooks = {"ada": _load(SOURCE), "ben": _load(RELEASED),
+                 "cy": _with_solutions(CY_SOLUTIONS), "dee": dee}
+    for student, nb in notebooks.items():
+        folder = inbox / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(nb))
+    course = Course(root=tmp / "course")
+    collected = collect_folder(course, inbox)
+    start = time.perf_counter()
+    result = autograde(course, ASSIGNMENT)
+    elapsed = time.perf_counter() - start
+    grades_csv, parts_csv = write_csv(course)
+    pages = write_feedback(course, ASSIGNMENT)
+    return dict(course=course, collected=collected, result=result,
+                elapsed=elapsed, grades=grades_csv, parts=parts_csv,
+                pages=pages)
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_every_submission_is_collected_and_graded(graded):
+    assert graded["collected"].students == ["ada", "ben", "cy", "dee"]
+    assert graded["result"].graded == ["ada", "ben", "cy", "dee"]
+    assert graded["result"].failed == {}
+
+
+def test_a_correct_submission_grades_within_a_minute(graded):
+    assert graded["result"].seconds["ada"] < 60.0
+
+
+def test_grades_csv_holds_the_expected_totals(graded):
+    points = _points()
+    total = sum(points.values())
+    expected = {
+        "ada": total,
+        "ben": 0.0,
+        "cy": sum(points[t] for t in CY_TESTS),
+        "dee": total - points["test_relu"],
+    }
+    rows = _csv(graded["grades"])
+    assert {r["student"]: float(r["score"]) for r in rows} == expected
+    assert {float(r["max_score"]) for r in rows} == {total}
+    assert {r["assignment"] for r in rows} == {ASSIGNMENT}
+
+
+def test_parts_csv_holds_each_parts_points(graded):
+    points = _points()
+    rows = _csv(graded["parts"])
+    cy = {r["part"]: float(r["score"]) for r in rows if r["student"] == "cy"}
+    assert cy == {p: (points[p] if p in CY_TESTS else 0.0) for p in points}
+    assert len(rows) == 4 * len(points)
+
+
+def test_feedback_explains_without_showing_hidden_tests(graded):
+    pages = {p.parents[1].name: html.unescape(p.read_text())
+             for p in graded["pages"]}
+    assert sorted(pages) == ["ada", "ben", "cy", "dee"]
+    assert secret_lines(SOURCE)  # the check below can find something
+    for student, text in pages.items():
+        # The student's own code may repeat solution lines (ada's is the
+        # solution); hidden test lines must never appear.
+        shown = _hidden_lines() & set(leaked_lines(text, SOURCE))
+        assert not shown, (student, sorted(shown)[:3])
+    assert "relu uses import torch (from torch)" in pages["dee"]
+    assert "NotImplementedError" in pages["ben"]
+
+
+def _hidden_lines() -> set[str]:
+    """Return the lines of the source's hidden test blocks only."""
+    secret = secret_lines(SOURCE)
+    hidden: set[str] = set()
+    for cell in _load(SOURCE)["cells"]:
+        inside = False
+        for line in "".join(cell["source"]).splitlines():
+            text = line.strip()
+            if text == "### BEGIN HIDDEN TESTS":
+                inside = True
+            elif text == "### END HIDDEN TESTS":
+                inside = False
+            elif inside and text in secret:
+                hidden.add(text)
+    return hidden
