@@ -114,6 +114,17 @@ def test_3197581_alpha_dropout_keeps_moments_plain_dropout_does_not(p):
     assert plain.var() > 1.05
 
 
+def test_3197581_deep_selu_with_alpha_dropout_keeps_moments():
+    kw = dict(depth=30, width=256, n_samples=500, seed=4, p=0.2)
+    alpha = selfnorm.simulate_network_moments("selu", dropout_kind="alpha", **kw)
+    plain = selfnorm.simulate_network_moments("selu", dropout_kind="plain", **kw)
+    assert np.max(np.abs(alpha.mean)) < 0.1
+    assert np.max(np.abs(alpha.variance - 1)) < 0.15
+    # Plain dropout inflates the variance to 1/(1 - p) = 1.25 at each layer
+    # before SELU pulls it back: the network settles away from (0, 1).
+    assert np.mean(plain.variance[10:]) > 1.15
+
+
 def test_dropout_moments_for_general_input():
     rng = np.random.default_rng(5)
     x = rng.normal(0.5, math.sqrt(2.0), 1_000_000)

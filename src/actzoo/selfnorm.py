@@ -169,6 +169,8 @@ def simulate_network_moments(
     *,
     gain: float = 1.0,
     seed: int = 0,
+    dropout_kind: str | None = None,
+    p: float = 0.0,
     **params: Any,
 ) -> LayerStatistics:
     r"""Return the empirical mean and variance of the activations after each layer.
@@ -176,8 +178,16 @@ def simulate_network_moments(
     Inputs are standard normal, shape ``(width, n_samples)``; weights are
     :math:`N(0, g^2/n)` (``gain`` :math:`g = 1`: LeCun normal), no biases.
     Entry 0 describes the input, entry :math:`l` the activations
-    :math:`\varphi(z_l)`; statistics pool all units and samples.
+    :math:`\varphi(z_l)`, after dropout if ``dropout_kind`` is
+    ``"alpha"`` (:func:`alpha_dropout`) or ``"plain"`` (:func:`dropout`)
+    with drop probability ``p``; statistics pool all units and samples.
     """
+    if dropout_kind not in (None, "alpha", "plain"):
+        raise ValueError(
+            "simulate_network_moments: dropout_kind must be None, 'alpha' or "
+            f"'plain', got {dropout_kind!r}"
+        )
+    drop = {"alpha": alpha_dropout, "plain": dropout}.get(dropout_kind or "")
     if name not in ACTIVATIONS:
         raise KeyError(f"simulate_network_moments: unknown activation {name!r}")
     act = ACTIVATIONS[name]
@@ -185,8 +195,10 @@ def simulate_network_moments(
     h = rng.standard_normal((int(width), int(n_samples)))
     weights = gaussian_weights([width] * (depth + 1), gain=gain, seed=seed + 1)
     means, variances = [float(h.mean())], [float(h.var())]
-    for W in weights:
+    for l, W in enumerate(weights):
         h = act.fn(W @ h, **params)
+        if drop is not None:
+            h = drop(h, p, seed=seed + 2 + l)
         means.append(float(h.mean()))
         variances.append(float(h.var()))
     return LayerStatistics(np.array(means), np.array(variances))
