@@ -1,0 +1,103 @@
+"""The exercises: source notebooks, committed student versions, full marks.
+
+* Every graded cell has points, a title and hidden tests (fast).
+* No line of a solution or of a hidden test appears in ``exercises/``,
+  compared against the source notebooks' text, not only the markers (fast).
+* ``exercises/`` is exactly what ``nbgrader generate_assignment`` makes from
+  ``solutions/`` (slow: regenerates every assignment).
+* Each solution notebook scores full marks and each released notebook 0,
+  autograded as a student would be (slow: runs every notebook).
+
+Assignments are discovered from ``solutions/``, so an exercise added later
+is checked the same way without editing this file.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from grading.assignment import leaked_lines, notebook_text, parts, source_text
+from grading.autograde import autograde
+from grading.collect import collect_folder
+from grading.course import REPO, Course, assignments
+from grading.grades import totals, part_scores
+from grading.release import release_differences
+
+ASSIGNMENTS = assignments(REPO / "solutions")
+
+
+def _source(name: str) -> Path:
+    return REPO / "solutions" / name / f"{name}.ipynb"
+
+
+def _released(name: str) -> Path:
+    return REPO / "exercises" / name / f"{name}.ipynb"
+
+
+def test_the_exercises_exist():
+    assert {"ex1_activations", "ex2_dead_units", "ex3_statistics",
+            "ex4_gradient_flow"} <= set(ASSIGNMENTS)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_graded_cell_has_points_a_title_and_hidden_tests(name):
+    nb = json.loads(_source(name).read_text())
+    graded = [c for c in nb["cells"]
+              if c["metadata"].get("nbgrader", {}).get("grade")]
+    assert graded, f"{name} has no graded cells"
+    for cell in graded:
+        meta = cell["metadata"]["nbgrader"]
+        text = source_text(cell)
+        assert meta.get("points", 0) > 0, meta["grade_id"]
+        assert text.startswith("# Part ("), meta["grade_id"]
+        assert "### BEGIN HIDDEN TESTS" in text, meta["grade_id"]
+    assert [p.grade_id for p in parts(_released(name))] == [
+        c["metadata"]["nbgrader"]["grade_id"] for c in graded]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_solution_or_hidden_test_line_reaches_exercises(name):
+    released = json.loads(_released(name).read_text())
+    text = notebook_text(released)
+    assert "### BEGIN" not in text and "### END" not in text
+    assert leaked_lines(text, _source(name)) == []
+    assert all(not c.get("outputs") for c in released["cells"])
+
+
+def test_the_leak_check_can_fail():
+    name = ASSIGNMENTS[0]
+    text = notebook_text(json.loads(_source(name).read_text()))
+    assert leaked_lines(text, _source(name))
+
+
+@pytest.mark.slow
+def test_exercises_are_exactly_a_fresh_release():
+    assert release_differences(repo=REPO) == []
+
+
+@pytest.mark.slow
+def test_solutions_score_full_marks_and_released_notebooks_zero(tmp_path):
+    inbox = tmp_path / "inbox"
+    for name in ASSIGNMENTS:
+        for student, path in (("solver", _source(name)),
+                              ("blank", _released(name))):
+            dest = inbox / student / name / path.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(path.read_bytes())
+    course = Course(root=tmp_path / "course")
+    collect_folder(course, inbox)
+    for name in ASSIGNMENTS:
+        start = time.perf_counter()
+        result = autograde(course, name, students=["solver"])
+        seconds = time.perf_counter() - start
+        assert result.graded == ["solver"], result.failed
+        assert seconds < 60.0, f"{name}: {seconds:.1f} s to autograde"
+        autograde(course, name, students=["blank"])
+        points = sum(p.points for p in parts(_source(name)))
+        scores = {s: (got, top) for s, _, got, top
+                  in totals(part_scores(course, name))}
+        assert scores == {"solver": (points, points), "blank": (0.0, points)}
