@@ -8,7 +8,9 @@ repository) receives four submissions, collected from a folder laid out as
 * ``ben`` submits the released notebook untouched: 0, and the batch goes on;
 * ``cy`` completes parts (a) to (c) only: exactly those parts' points;
 * ``dee`` submits the solution with ``relu`` calling PyTorch: everything but
-  part (a), whose hidden test says why.
+  part (a), whose hidden test says why;
+* ``eve`` submits a file that is not a notebook: reported, scores 0, and
+  the others are graded all the same.
 
 Expected points are read from the source notebook's metadata, not from the
 code under test. Autograding runs real kernels, so the module is slow
@@ -90,6 +92,8 @@ def graded(tmp_path_factory):
         folder = inbox / student / ASSIGNMENT
         folder.mkdir(parents=True)
         (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(nb))
+    (inbox / "eve" / ASSIGNMENT).mkdir(parents=True)
+    (inbox / "eve" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").write_text("oops")
     course = Course(root=tmp / "course")
     collected = collect_folder(course, inbox)
     start = time.perf_counter()
@@ -108,9 +112,9 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_every_submission_is_collected_and_graded(graded):
-    assert graded["collected"].students == ["ada", "ben", "cy", "dee"]
+    assert graded["collected"].students == ["ada", "ben", "cy", "dee", "eve"]
     assert graded["result"].graded == ["ada", "ben", "cy", "dee"]
-    assert graded["result"].failed == {}
+    assert list(graded["result"].failed) == ["eve"]
 
 
 def test_a_correct_submission_grades_within_a_minute(graded):
@@ -125,6 +129,7 @@ def test_grades_csv_holds_the_expected_totals(graded):
         "ben": 0.0,
         "cy": sum(points[t] for t in CY_TESTS),
         "dee": total - points["test_relu"],
+        "eve": 0.0,
     }
     rows = _csv(graded["grades"])
     assert {r["student"]: float(r["score"]) for r in rows} == expected
@@ -137,7 +142,7 @@ def test_parts_csv_holds_each_parts_points(graded):
     rows = _csv(graded["parts"])
     cy = {r["part"]: float(r["score"]) for r in rows if r["student"] == "cy"}
     assert cy == {p: (points[p] if p in CY_TESTS else 0.0) for p in points}
-    assert len(rows) == 4 * len(points)
+    assert len(rows) == 5 * len(points)
 
 
 def test_feedback_explains_without_showing_hidden_tests(graded):
