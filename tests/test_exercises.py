@@ -40,7 +40,7 @@ def _released(name: str) -> Path:
 
 def test_the_exercises_exist():
     assert {"ex1_activations", "ex2_dead_units", "ex3_statistics",
-            "ex4_gradient_flow"} <= set(ASSIGNMENTS)
+            "ex4_gradient_flow", "ex6_applications"} <= set(ASSIGNMENTS)
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
