@@ -160,6 +160,20 @@ def test_3197639_revival_time_shrinks_with_the_leak():
     assert steps == sorted(steps, reverse=True) and len(set(steps)) == 4
 
 
+@pytest.mark.parametrize("alpha", [0.003, 0.01])
+def test_3197639_revival_time_matches_the_linearised_estimate(alpha):
+    # While alpha * z is small next to t, z rises by about
+    # lr (|x|^2 + 1) alpha t per step, so it needs |z0| / that many steps
+    # to reach 0. The neglected alpha^2 |z| term and the drift of z make
+    # the estimate good to about alpha |z0| / t relative: 2% here.
+    lr = 0.05
+    z0 = float(W0 @ X0 + B0)
+    estimate = abs(z0) / (lr * (X0 @ X0 + 1) * alpha * TARGET)
+    run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
+                     alpha=alpha, lr=lr, steps=5_000)
+    assert run.revival_step == pytest.approx(estimate, rel=0.02)
+
+
 @pytest.mark.parametrize("alpha", [1e-3, 0.05, 0.5])
 def test_3197628_one_step_change_matches_simulation(alpha):
     z0 = float(W0 @ X0 + B0)
