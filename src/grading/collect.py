@@ -19,7 +19,6 @@ reported, never copied.
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,9 +138,3 @@ def _store(course: Course, data: bytes, student: str, assignment: str,
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_bytes(data)
     result.copied.append(dest)
-
-
-def clear_submissions(course: Course, assignment: str) -> None:
-    """Remove every collected submission of ``assignment`` from the course."""
-    for folder in (course.root / "submitted").glob(f"*/{assignment}"):
-        shutil.rmtree(folder)
