@@ -74,8 +74,10 @@ def test_relu_network_has_zero_curvature_and_no_residual_gradient(problem):
 def test_smooth_activations_solve_the_equation(problem, name):
     result = pinn.train_pinn(name, problem, seed=0)
     assert result.max_error < 1e-2
-    # the residual is fitted too, not only the solution values
-    assert result.residual_loss < 1e-2
+    # the residual is fitted too: over 1000 times below mean(f^2) (about
+    # 49), where a network with no curvature is stuck
+    x_col = np.linspace(0.0, 1.0, 50)[1:-1]
+    assert result.residual_loss < 1e-3 * np.mean(problem.f(x_col) ** 2)
     assert result.seconds < 30
 
 

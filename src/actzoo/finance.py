@@ -387,7 +387,8 @@ def fit_payoff_network(
     half-range of ``S``) so the step size does not depend on their scale;
     the returned weights are converted back to price units. The initial
     kinks are spread evenly over the range of ``S``, which is what a
-    practitioner would do and keeps every unit alive.
+    practitioner would do and keeps every unit alive. Torch runs on one
+    thread while training, so the result does not depend on the machine.
 
     Parameters
     ----------
@@ -414,6 +415,19 @@ def fit_payoff_network(
             f"fit_payoff_network: n_hidden must be a positive integer, got {n_hidden!r}"
         )
     lr = real_param(lr, "lr", "fit_payoff_network", positive=True)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices: one thread is faster
+    try:
+        return _fit(payoff, S, int(n_hidden), int(steps), lr, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(
+    payoff: Payoff, S: Array, n_hidden: int, steps: int, lr: float, seed: int
+) -> FittedPayoffNetwork:
+    import torch
+
     m, s = float(S.mean()), float(np.ptp(S) / 2)
     u = torch.tensor((S - m) / s, dtype=torch.float64)[:, None]
     y = torch.tensor(payoff(S) / s, dtype=torch.float64)
