@@ -137,7 +137,9 @@ def _exponential_linear(
     return scale * (t["z_pos"] + neg_mean), scale * scale * (t["z2_pos"] + neg_sq)
 
 
-def _closed_form(name: str, mu: float, sigma: float, params: dict[str, Any]) -> tuple[float, float]:
+def _closed_form(
+    name: str, mu: float, sigma: float, params: dict[str, Any]
+) -> tuple[float, float]:
     if name == "relu":
         t = _truncated(mu, sigma)
         return t["z_pos"], t["z2_pos"]
@@ -244,8 +246,11 @@ def monte_carlo_moments(
     if name not in ACTIVATIONS:
         raise KeyError(f"monte_carlo_moments: unknown activation {name!r}")
     mu, sigma = _check_normal(mu, sigma, "monte_carlo_moments")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise ValueError(f"monte_carlo_moments: n_samples must be an int >= 2, got {n_samples!r}")
+    is_int = isinstance(n_samples, (int, np.integer)) and not isinstance(n_samples, bool)
+    if not is_int or n_samples < 2:
+        raise ValueError(
+            f"monte_carlo_moments: n_samples must be an int >= 2, got {n_samples!r}"
+        )
     z = np.random.default_rng(seed).normal(mu, sigma, int(n_samples))
     y = ACTIVATIONS[name].derivative(z, 0, **params)
     var = float(np.var(y, ddof=1))
@@ -264,7 +269,9 @@ def elu_mean_coefficients(mu: float = 0.0, sigma: float = 1.0) -> tuple[float, f
     return t["z_pos"], _exp_neg(1.0, mu, sigma) - t["p_neg"]
 
 
-def elu_zero_mean_alpha(mu: float = 0.0, sigma: float = 1.0, *, xtol: float = 1e-15) -> float:
+def elu_zero_mean_alpha(
+    mu: float = 0.0, sigma: float = 1.0, *, xtol: float = 1e-15
+) -> float:
     r"""Return the :math:`\alpha > 0` with :math:`E[\mathrm{ELU}_\alpha(Z)] = 0`, by root finding.
 
     Brent's method on :math:`\alpha \mapsto E[\mathrm{ELU}_\alpha(Z)]`

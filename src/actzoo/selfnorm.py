@@ -116,7 +116,9 @@ def propagate_random_weights(
     q = real_param(q0, "q0", "propagate_random_weights", positive=True)
     gain = real_param(gain, "gain", "propagate_random_weights", positive=True)
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"propagate_random_weights: depth must be an int >= 1, got {depth!r}")
+        raise ValueError(
+            f"propagate_random_weights: depth must be an int >= 1, got {depth!r}"
+        )
     means, variances = [], []
     for _ in range(int(depth)):
         m = gaussian.moments(name, 0.0, math.sqrt(q), **params)
@@ -230,7 +232,9 @@ def alpha_dropout_affine(
     return a, -a * p * a_prime, a_prime
 
 
-def _mask(shape: tuple[int, ...], p: float, seed: int, mask: ArrayLike | None, func: str):
+def _mask(
+    shape: tuple[int, ...], p: float, seed: int, mask: ArrayLike | None, func: str
+) -> NDArray[np.bool_]:
     if mask is None:
         return np.random.default_rng(seed).random(shape) >= p
     m = np.asarray(mask)
@@ -272,7 +276,9 @@ class DropoutMoments(NamedTuple):
     variance: float
 
 
-def dropout_moments(kind: str, p: float, mu: float = 0.0, nu: float = 1.0) -> DropoutMoments:
+def dropout_moments(
+    kind: str, p: float, mu: float = 0.0, nu: float = 1.0
+) -> DropoutMoments:
     r"""Return the exact output mean and variance of dropout for inputs of mean :math:`\mu`, variance :math:`\nu`.
 
     With :math:`q = 1 - p` and :math:`m \sim \text{Bernoulli}(q)`
