@@ -132,6 +132,27 @@ def test_3134239_relu_loss_curvature_has_no_second_derivative_term():
         assert np.allclose(H_ww, gauss_newton, rtol=1e-12, atol=1e-14) is equal
 
 
+def test_3134239_relu_hessian_jumps_at_kink_crossings_smooth_ones_do_not():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-2, 2, 30)
+    y = np.sin(2 * x)
+    d = rng.standard_normal(THETA.size)
+    crossings = smoothing.kink_crossings(THETA, d, x)
+    assert crossings.size > 0
+    w, b, _ = np.split(THETA + crossings[0] * d, 3)
+    assert np.min(np.abs(np.multiply.outer(x, w) + b)) < 1e-12
+    eps = 1e-7
+    for name, jumps in [("relu", True), ("softplus", False), ("gelu", False)]:
+        gaps = [np.max(np.abs(smoothing.loss_hessian(name, THETA + (t + eps) * d, x, y)
+                              - smoothing.loss_hessian(name, THETA + (t - eps) * d, x, y)))
+                for t in crossings[:5]]
+        # A continuous Hessian moves by O(eps) across 2 eps; ReLU's jumps by
+        # (a_j x_i)^2 / N-sized amounts.
+        assert bool(min(gaps) > 1e-3) is jumps, name
+        if not jumps:
+            assert max(gaps) < 1e-5
+
+
 def test_bad_input_gives_clear_errors():
     with pytest.raises(ValueError, match="beta must be positive"):
         smoothing.softplus_gap(1.0, beta=0.0)

@@ -24,6 +24,7 @@ from actzoo.registry import ACTIVATIONS
 _NO_THRESHOLD = float(np.finfo(np.float64).max)
 
 __all__ = [
+    "kink_crossings",
     "largest_softplus_gap",
     "loss_hessian",
     "network_input_curvature",
@@ -91,9 +92,10 @@ def loss_hessian(
     :math:`u(x) = \sum_j a_j \varphi(w_j x + b_j)`. Computed by PyTorch's
     double backward in float64. The Hessian splits into the Gauss-Newton
     part :math:`\frac1N\sum_i \nabla u_i \nabla u_i^\top` and a residual
-    part :math:`\frac1N\sum_i r_i \nabla^2 u_i`; for ReLU the blocks of
-    :math:`\nabla^2 u_i` that involve :math:`\varphi''` vanish, so the
-    curvature changes only by jumps, when a unit crosses its kink.
+    part :math:`\frac1N\sum_i r_i \nabla^2 u_i`. For ReLU the terms of
+    :math:`\nabla^2 u_i` that involve :math:`\varphi''` vanish, and the
+    Hessian jumps wherever a data point crosses a unit's kink
+    (:func:`kink_crossings`).
     """
     import torch
 
@@ -114,3 +116,30 @@ def loss_hessian(
 
     t0 = torch.as_tensor(np.asarray(theta, dtype=np.float64))
     return torch.autograd.functional.hessian(loss, t0).numpy()
+
+
+def kink_crossings(
+    theta: ArrayLike,
+    direction: ArrayLike,
+    x: ArrayLike,
+    t_range: tuple[float, float] = (-1.0, 1.0),
+) -> NDArray[np.float64]:
+    r"""Return the sorted :math:`t` in ``t_range`` where some :math:`w_j x_i + b_j` is 0 on :math:`\theta + t\,d`.
+
+    Along the line the pre-activation :math:`z_{ij}(t) = (w_j + t\,d_{w_j})
+    x_i + b_j + t\,d_{b_j}` is linear in :math:`t`, so each pair
+    :math:`(i, j)` crosses the kink at most once, at
+    :math:`t = -z_{ij}(0) / z_{ij}'`. Pairs with :math:`z_{ij}' = 0` never
+    cross.
+    """
+    w, b, _ = _unit_params(theta, "kink_crossings")
+    dw, db, _ = _unit_params(direction, "kink_crossings")
+    if w.size != dw.size:
+        raise ValueError("kink_crossings: theta and direction differ in length")
+    lo, hi = (float(v) for v in t_range)
+    x = np.asarray(x, dtype=np.float64)
+    z0 = np.multiply.outer(x, w) + b
+    slope = np.multiply.outer(x, dw) + db
+    moving = slope != 0
+    t = -z0[moving] / slope[moving]
+    return np.sort(t[(t >= lo) & (t <= hi)])
