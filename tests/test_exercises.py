@@ -101,3 +101,14 @@ def test_solutions_score_full_marks_and_released_notebooks_zero(tmp_path):
         scores = {s: (got, top) for s, _, got, top
                   in totals(part_scores(course, name))}
         assert scores == {"solver": (points, points), "blank": (0.0, points)}
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_exercise_has_a_page_with_a_download_link(name):
+    page = REPO / "chapters" / "hands_on" / f"{name}.md"
+    assert page.is_file(), f"no page {page.relative_to(REPO)}"
+    text = page.read_text()
+    assert f"<../../exercises/{name}/{name}.ipynb>" in text
+    assert "solutions/" not in text
+    toc = (REPO / "_toc.yml").read_text()
+    assert f"- file: chapters/hands_on/{name}\n" in toc
