@@ -49,7 +49,7 @@ def zero_gradient_probability(
     scale: float = 1.0,
     **params: Any,
 ) -> float:
-    r"""Return :math:`P(f'(z) = 0)` for a random pre-activation :math:`z = \text{loc} + \varepsilon`.
+    r"""Return :math:`P(f'(z) = 0)` for :math:`z = \text{loc} + \varepsilon` random.
 
     ReLU's slope is 0 exactly on :math:`z \le 0`, so
 
@@ -81,15 +81,18 @@ def zero_gradient_probability(
     leak_name = _LEAK_PARAM[activation]
     resolved = ACTIVATIONS[activation].params(**params)
     if leak_name is not None:
-        leak = real_param(resolved[leak_name], leak_name, func, nonnegative=True)
+        leak = real_param(resolved[leak_name], leak_name, func,
+                          nonnegative=True)
         if leak > 0:
             return 0.0
     loc = real_param(loc, "loc", func)
     return float(1.0 - positive_probability(loc, noise=noise, scale=scale))
 
 
-def zero_gradient_fraction(activation: str, z: ArrayLike, **params: Any) -> float:
-    """Return the fraction of entries of ``z`` where the activation's slope is exactly 0.
+def zero_gradient_fraction(
+    activation: str, z: ArrayLike, **params: Any
+) -> float:
+    """Return the fraction of entries of ``z`` where the slope is exactly 0.
 
     The slope is the registry's (``ACTIVATIONS[activation].grad``), which
     follows PyTorch's autograd at kinks.
@@ -139,7 +142,9 @@ class UnitRun:
 def _as_example(x: ArrayLike, func: str) -> NDArray[np.float64]:
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{func}: x must be a non-empty 1-D array of finite numbers")
+        raise ValueError(
+            f"{func}: x must be a non-empty 1-D array of finite numbers"
+        )
     return arr
 
 
@@ -219,7 +224,7 @@ def train_unit(
 def preactivation_change(
     alpha: ArrayLike, z: float, x: ArrayLike, target: float, lr: float
 ) -> NDArray[np.float64]:
-    r"""Return the change of :math:`z` after one step of a Leaky ReLU unit with :math:`z < 0`.
+    r"""Return the change of a switched-off Leaky ReLU unit's :math:`z` in one step.
 
     With :math:`f(z) = \alpha z` and :math:`f'(z) = \alpha` on the negative
     side, the step of :func:`train_unit` changes :math:`\mathbf w` by
@@ -234,7 +239,9 @@ def preactivation_change(
     func = "preactivation_change"
     z = real_param(z, "z", func)
     if not z < 0:
-        raise ValueError(f"{func}: the unit must be switched off, z < 0; got {z}")
+        raise ValueError(
+            f"{func}: the unit must be switched off, z < 0; got {z}"
+        )
     x = _as_example(x, func)
     target = real_param(target, "target", func)
     lr = real_param(lr, "lr", func, positive=True)
@@ -245,7 +252,7 @@ def preactivation_change(
 def min_alpha_for_update(
     z: float, x: ArrayLike, target: float, lr: float, delta: float
 ) -> float:
-    r"""Return the smallest leak :math:`\alpha` whose first step raises :math:`z` by ``delta``.
+    r"""Return the smallest leak :math:`\alpha` whose first step adds ``delta`` to z.
 
     Solving :func:`preactivation_change` :math:`= \delta` for
     :math:`\alpha > 0`, with :math:`c = \delta / (\eta(\lVert\mathbf
@@ -269,7 +276,9 @@ def min_alpha_for_update(
     func = "min_alpha_for_update"
     z = real_param(z, "z", func)
     if not z < 0:
-        raise ValueError(f"{func}: the unit must be switched off, z < 0; got {z}")
+        raise ValueError(
+            f"{func}: the unit must be switched off, z < 0; got {z}"
+        )
     x = _as_example(x, func)
     target = real_param(target, "target", func, positive=True)
     lr = real_param(lr, "lr", func, positive=True)

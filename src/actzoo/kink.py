@@ -73,7 +73,7 @@ def clarke_subdifferential(
     radius: float = 1e-9,
     n: int = 64,
 ) -> tuple[float, float]:
-    r"""Return the Clarke subdifferential of a function of one variable at ``x0``.
+    r"""Return the Clarke subdifferential of a 1-D function at ``x0``.
 
     .. math:: \partial_C f(x_0) = \operatorname{conv}\{\lim_k f'(x_k) :
               x_k \to x_0,\ x_k \ne x_0\}
@@ -156,7 +156,7 @@ def positive_probability(
 def sample_symmetric(
     n: int, *, noise: str = "normal", scale: float = 1.0, seed: int = 0
 ) -> NDArray[np.float64]:
-    """Return ``n`` draws of symmetric noise (float64), reproducible by ``seed``.
+    """Return ``n`` draws of symmetric noise (float64), seeded by ``seed``.
 
     See :data:`NOISE_LAWS` for what ``scale`` means for each law.
     """
@@ -197,7 +197,7 @@ def kink_slope_mse(
 def optimal_constant_slope(
     x0: ArrayLike = 0.0, *, noise: str = "normal", scale: float = 1.0
 ) -> NDArray[np.float64]:
-    r"""Return the slope minimising :func:`kink_slope_mse`: :math:`s^* = P(x_0 + \varepsilon > 0)`.
+    r"""Return the slope minimising :func:`kink_slope_mse`, :math:`s^* = p`.
 
     Setting :math:`\mathrm{MSE}'(s) = 2(s - p) = 0` gives :math:`s^* = p`;
     at :math:`x_0 = 0` and symmetric noise, :math:`s^* = 1/2`.
