@@ -221,6 +221,22 @@ def train_unit(
     return UnitRun(w=ws, b=bs, z=zs, loss=losses)
 
 
+def _one_step_setup(
+    z: float, x: ArrayLike, target: float, lr: float, func: str, *,
+    positive_target: bool,
+) -> tuple[float, float, float]:
+    """Check a switched-off unit's inputs; return z, eta (|x|^2 + 1), target."""
+    z = real_param(z, "z", func)
+    if not z < 0:
+        raise ValueError(
+            f"{func}: the unit must be switched off, z < 0; got {z}"
+        )
+    x = _as_example(x, func)
+    target = real_param(target, "target", func, positive=positive_target)
+    lr = real_param(lr, "lr", func, positive=True)
+    return z, float(lr * (x @ x + 1.0)), target
+
+
 def preactivation_change(
     alpha: ArrayLike, z: float, x: ArrayLike, target: float, lr: float
 ) -> NDArray[np.float64]:
@@ -236,17 +252,10 @@ def preactivation_change(
               = \eta\,(\lVert\mathbf x\rVert^2 + 1)\,
               (\alpha t + \alpha^2 \lvert z\rvert).
     """
-    func = "preactivation_change"
-    z = real_param(z, "z", func)
-    if not z < 0:
-        raise ValueError(
-            f"{func}: the unit must be switched off, z < 0; got {z}"
-        )
-    x = _as_example(x, func)
-    target = real_param(target, "target", func)
-    lr = real_param(lr, "lr", func, positive=True)
+    z, gain, target = _one_step_setup(z, x, target, lr, "preactivation_change",
+                                      positive_target=False)
     alpha = np.asarray(alpha, dtype=np.float64)
-    return lr * (x @ x + 1.0) * alpha * (target - alpha * z)
+    return gain * alpha * (target - alpha * z)
 
 
 def min_alpha_for_update(
@@ -274,14 +283,8 @@ def min_alpha_for_update(
         ``delta <= 0``.
     """
     func = "min_alpha_for_update"
-    z = real_param(z, "z", func)
-    if not z < 0:
-        raise ValueError(
-            f"{func}: the unit must be switched off, z < 0; got {z}"
-        )
-    x = _as_example(x, func)
-    target = real_param(target, "target", func, positive=True)
-    lr = real_param(lr, "lr", func, positive=True)
+    z, gain, target = _one_step_setup(z, x, target, lr, func,
+                                      positive_target=True)
     delta = real_param(delta, "delta", func, positive=True)
-    c = delta / (lr * (x @ x + 1.0))
+    c = delta / gain
     return float(2.0 * c / (target + np.sqrt(target**2 + 4.0 * abs(z) * c)))
