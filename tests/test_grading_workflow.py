@@ -22,6 +22,8 @@ from __future__ import annotations
 import csv
 import html
 import json
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -174,3 +176,29 @@ def _hidden_lines() -> set[str]:
             elif inside and text in secret:
                 hidden.add(text)
     return hidden
+
+
+def test_the_makefile_targets_grade_three_students(tmp_path):
+    """``make collect autograde grades`` on a folder gives the expected CSV."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    inbox = tmp_path / "inbox"
+    notebooks = {"ada": _load(SOURCE), "ben": _load(RELEASED),
+                 "cy": _with_solutions(CY_SOLUTIONS)}
+    for student, nb in notebooks.items():
+        folder = inbox / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(nb))
+    course = tmp_path / "course"
+    args = [f"COURSE={course}", f"SUBMISSIONS={inbox}",
+            f"ASSIGNMENT={ASSIGNMENT}"]
+    for target in ("collect", "autograde", "grades"):
+        done = subprocess.run([make, "--no-print-directory", "-C", str(REPO),
+                               target, *args], capture_output=True, text=True)
+        assert done.returncode == 0, (target, done.stdout, done.stderr[-2000:])
+    points = _points()
+    rows = _csv(course / "grades.csv")
+    assert {r["student"]: float(r["score"]) for r in rows} == {
+        "ada": sum(points.values()), "ben": 0.0,
+        "cy": sum(points[t] for t in CY_TESTS)}
