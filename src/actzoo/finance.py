@@ -382,7 +382,8 @@ def fit_payoff_network(
 ) -> FittedPayoffNetwork:
     r"""Return a one-hidden-layer ReLU network fitted to ``payoff`` on prices ``S``.
 
-    Training minimises the mean squared error with Adam in float64. Prices
+    Training minimises the mean squared error with Adam in float64, its
+    step size decaying from ``lr`` to ``lr / 100`` on a cosine. Prices
     are standardised inside (:math:`u = (S - m)/s` with the mean and
     half-range of ``S``) so the step size does not depend on their scale;
     the returned weights are converted back to price units. The initial
@@ -441,6 +442,10 @@ def _fit(
     c = torch.zeros((), dtype=torch.float64)
     params = [p.requires_grad_() for p in (w, b, a, c)]
     opt = torch.optim.Adam(params, lr=lr)
+    # cosine decay to lr/100: a constant step keeps kicking the kinks off
+    # the strikes once the fit is close
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=max(steps, 1), eta_min=lr / 100)
     losses = np.empty(steps)
     for step in range(steps):
         opt.zero_grad()
@@ -448,6 +453,7 @@ def _fit(
         loss = torch.mean((pred - y) ** 2)
         loss.backward()
         opt.step()
+        sched.step()
         losses[step] = loss.item() * s * s
     w, b, a, c = (p.detach().numpy().copy() for p in params)
     # u = (S - m)/s and output scaled by s: back to price units.
