@@ -102,6 +102,9 @@ def test_assert_close_names_the_input_that_failed():
     checks.assert_close([0.0, 0.0, 2.0], [0.0, 0.0, 2.0 + 1e-13], "f", x)
     with pytest.raises(AssertionError, match=r"f is wrong at x = 0\.0: got 1\.0"):
         checks.assert_close([0.0, 1.0, 2.0], [0.0, 0.0, 2.0], "f", x)
+    with pytest.raises(AssertionError, match=r"entry k is wrong at k = 2\.0"):
+        checks.assert_close([0.0, 0.0, 3.0], [0.0, 0.0, 2.0], "entry k",
+                            [0.0, 1.0, 2.0], x_name="k")
     with pytest.raises(AssertionError, match="shape"):
         checks.assert_close([0.0, 1.0], [0.0, 0.0, 2.0], "f")
     # NaN matches NaN, and only NaN.

@@ -138,12 +138,14 @@ def call_quietly(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def assert_close(actual: Any, expected: Any, what: str, x: Any = None,
-                 rtol: float = 1e-10, atol: float = 1e-12) -> None:
+                 rtol: float = 1e-10, atol: float = 1e-12,
+                 x_name: str = "x") -> None:
     """Raise ``AssertionError`` unless ``actual`` matches ``expected``.
 
     The check is ``|actual - expected| <= atol + rtol * |expected|``
     elementwise, with NaN matching NaN; shapes must agree. The message
-    names ``what`` and the first input ``x`` where it failed.
+    names ``what`` and the first input ``x`` where it failed, calling it
+    ``x_name``.
     """
     actual_arr = np.asarray(actual)
     expected_arr = np.asarray(expected)
@@ -164,7 +166,8 @@ def assert_close(actual: Any, expected: Any, what: str, x: Any = None,
         i = np.unravel_index(np.argmin(ok), ok.shape) if ok.ndim else ()
         where = ""
         if x is not None:
-            where = f" at x = {float(np.asarray(x, dtype=np.float64)[i])!r}"
+            value = float(np.asarray(x, dtype=np.float64)[i])
+            where = f" at {x_name} = {value!r}"
         raise AssertionError(
             f"{what} is wrong{where}: got {float(a[i])!r}, "
             f"expected {float(e[i])!r} "
