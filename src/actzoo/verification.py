@@ -325,11 +325,12 @@ def milp_bound(
 
 @contextlib.contextmanager
 def _quiet_c_stdout() -> Iterator[None]:
-    """Silence C-level writes to stdout (HiGHS prints solver notes there)."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        fd = 1
+    """Silence C-level writes to stdout (HiGHS prints solver notes there).
+
+    C code writes to file descriptor 1 whatever Python's ``sys.stdout``
+    is; Jupyter kernels capture that descriptor into the cell's output.
+    """
+    fd = 1
     sys.stdout.flush()
     libc = ctypes.CDLL(None)
     saved = os.dup(fd)
