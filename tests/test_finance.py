@@ -105,6 +105,17 @@ def test_bachelier_matches_numerical_integral():
     assert finance.bachelier_call(S, K, sigma) == pytest.approx(val, rel=1e-10)
 
 
+@pytest.mark.parametrize("d", [-2.0, -0.3, 0.0, 1.1])
+def test_bachelier_is_the_gaussian_mean_of_relu(d):
+    # Part 1's closed form for E[relu(Z)], Z ~ N(mu, sigma^2), written
+    # independently in actzoo.gaussian: the same number to rounding
+    from actzoo import gaussian
+
+    sigma = 4.0
+    assert finance.bachelier_call(100.0 + d * sigma, 100.0, sigma) == pytest.approx(
+        gaussian.mean("relu", d * sigma, sigma), rel=1e-13, abs=1e-15)
+
+
 def test_bachelier_at_the_money_is_sigma_over_root_two_pi():
     assert finance.bachelier_call(100.0, 100.0, 8.0) == pytest.approx(
         8.0 / math.sqrt(2 * math.pi), rel=1e-15)
