@@ -179,7 +179,7 @@ def _hidden_lines() -> set[str]:
 
 
 def test_the_makefile_targets_grade_three_students(tmp_path):
-    """``make collect autograde grades`` on a folder gives the expected CSV."""
+    """``make collect autograde grades feedback`` give the expected CSV and pages."""
     make = shutil.which("make")
     if make is None:
         pytest.skip("make is not installed")
@@ -193,7 +193,7 @@ def test_the_makefile_targets_grade_three_students(tmp_path):
     course = tmp_path / "course"
     args = [f"COURSE={course}", f"SUBMISSIONS={inbox}",
             f"ASSIGNMENT={ASSIGNMENT}"]
-    for target in ("collect", "autograde", "grades"):
+    for target in ("collect", "autograde", "grades", "feedback"):
         done = subprocess.run([make, "--no-print-directory", "-C", str(REPO),
                                target, *args], capture_output=True, text=True)
         assert done.returncode == 0, (target, done.stdout, done.stderr[-2000:])
@@ -202,3 +202,5 @@ def test_the_makefile_targets_grade_three_students(tmp_path):
     assert {r["student"]: float(r["score"]) for r in rows} == {
         "ada": sum(points.values()), "ben": 0.0,
         "cy": sum(points[t] for t in CY_TESTS)}
+    pages = sorted(course.glob(f"feedback/*/{ASSIGNMENT}/{ASSIGNMENT}.html"))
+    assert [p.parents[1].name for p in pages] == ["ada", "ben", "cy"]

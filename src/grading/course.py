@@ -58,11 +58,6 @@ class Course:
         return self.repo / "solutions"
 
     @property
-    def exercises(self) -> Path:
-        """Return the folder of committed student notebooks."""
-        return self.repo / "exercises"
-
-    @property
     def db_url(self) -> str:
         """Return the gradebook's SQLAlchemy URL, inside the course folder."""
         return f"sqlite:///{self.root / 'gradebook.db'}"
