@@ -80,7 +80,6 @@ def build(root: Path, output: Path | None = None, rebuild_all: bool = False) -> 
     env = dict(os.environ)
     env.update(
         PYTHONHASHSEED="0",
-        MPLBACKEND="Agg",
         # Keeps the kernel from printing a debugger notice to stderr.
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         SOURCE_DATE_EPOCH=env.get("SOURCE_DATE_EPOCH", "1767225600"),

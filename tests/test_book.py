@@ -178,3 +178,15 @@ def test_every_glued_number_was_rendered(built_book):
     for page in html.rglob("*.html"):
         text = page.read_text(errors="replace")
         assert 'class="pasted-text"></span>' not in text, page
+
+
+@pytest.mark.slow
+def test_figures_are_images_not_reprs(built_book):
+    # A figure glued under a non-inline backend shows as "<Figure size ...>".
+    proc, html = built_book
+    assert proc.returncode == 0
+    for page in html.rglob("*.html"):
+        text = page.read_text(errors="replace")
+        assert "<Figure size" not in text and "&lt;Figure size" not in text, page
+    zoo = (html / "chapters" / "principles" / "zoo.html").read_text()
+    assert zoo.count("<img") >= 2

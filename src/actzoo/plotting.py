@@ -18,9 +18,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")  # pages and tests draw to files, never to a screen
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
