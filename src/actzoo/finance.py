@@ -144,7 +144,7 @@ class Payoff:
 
 
 def butterfly(K1: float, K2: float, K3: float) -> Payoff:
-    r"""Return the butterfly payoff: 0 outside :math:`[K_1, K_3]`, a tent peaking at :math:`K_2`.
+    r"""Return the butterfly payoff, a tent on :math:`[K_1, K_3]` peaking at :math:`K_2`.
 
     It is long one call at :math:`K_1` and one at :math:`K_3`, short two at
     :math:`K_2`, with :math:`K_2` the midpoint, so the tent is symmetric

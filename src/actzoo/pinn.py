@@ -56,7 +56,7 @@ SUPPORTED_ACTIVATIONS: tuple[str, ...] = ("tanh", *ACTIVATIONS)
 
 @dataclass(frozen=True)
 class PoissonProblem:
-    r"""The boundary value problem :math:`u'' = f` on :math:`[0, 1]`, :math:`u(0) = u_0`, :math:`u(1) = u_1`.
+    r"""The problem :math:`u'' = f` on :math:`[0, 1]`, :math:`u(0) = u_0`, :math:`u(1) = u_1`.
 
     Attributes
     ----------

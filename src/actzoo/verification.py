@@ -509,7 +509,7 @@ def linear_regions(
 def pattern_ids(
     net: ReluNetwork, X: ArrayLike
 ) -> tuple[NDArray[np.int64], int]:
-    """Return an integer label per input (same label, same activation pattern), and the count.
+    """Return a label per input, equal where the activation patterns are, and their count.
 
     Labels are numbered in order of first appearance in ``X`` (flattened
     over its leading dimensions), so the same inputs give the same labels.
