@@ -16,6 +16,13 @@ help:
 	@echo "make test-fast  the suite without the slow book/notebook tests"
 	@echo "make bench      run the benchmarks and print their tables"
 	@echo "make clean      remove _build (keeps .venv)"
+	@echo
+	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course):"
+	@echo "make release    regenerate exercises/ from solutions/"
+	@echo "make collect SUBMISSIONS=<folder or LMS zip> [ASSIGNMENT=name]"
+	@echo "make autograde [ASSIGNMENT=name]   grade collected submissions"
+	@echo "make grades     export grades as CSV"
+	@echo "make feedback   write feedback pages (no hidden-test source)"
 
 venv: $(STAMP)
 
