@@ -190,3 +190,21 @@ def test_figures_are_images_not_reprs(built_book):
         assert "<Figure size" not in text and "&lt;Figure size" not in text, page
     zoo = (html / "chapters" / "principles" / "zoo.html").read_text()
     assert zoo.count("<img") >= 2
+
+
+@pytest.mark.slow
+def test_glued_figures_are_shown_once(built_book):
+    # A cell that glues a figure must not also display it as its output.
+    import json
+
+    proc, html = built_book
+    assert proc.returncode == 0
+    executed = list((html.parent / "jupyter_execute").rglob("*.ipynb"))
+    assert executed
+    for path in executed:
+        for cell in json.loads(path.read_text()).get("cells", []):
+            outputs = cell.get("outputs", [])
+            glued = any("application/papermill.record/image/png"
+                        in o.get("data", {}) for o in outputs)
+            shown = any("image/png" in o.get("data", {}) for o in outputs)
+            assert not (glued and shown), (path.name, cell.get("source", "")[:80])

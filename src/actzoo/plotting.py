@@ -29,6 +29,7 @@ __all__ = [
     "COLORS",
     "RC_PARAMS",
     "color_of",
+    "glue_figure",
     "plot_derivatives",
     "plot_zoo",
     "style",
@@ -85,6 +86,19 @@ def style() -> Iterator[None]:
     """Apply the course style inside a ``with`` block only."""
     with matplotlib.rc_context(RC_PARAMS):
         yield
+
+
+def glue_figure(name: str, fig: Figure) -> None:
+    """Store ``fig`` for a page's ``{glue:figure}`` block, and show it only there.
+
+    Jupyter's inline backend displays every figure still open at the end of
+    a cell, so a glued figure would also appear a second time as the
+    cell's output; closing it after gluing prevents that.
+    """
+    from myst_nb import glue
+
+    glue(name, fig, display=False)
+    plt.close(fig)
 
 
 def color_of(name: str) -> str:
