@@ -259,8 +259,8 @@ def _stack(
 _INPLACE = frozenset({"relu", "leaky_relu", "elu", "selu", "celu", "silu", "mish"})
 
 
-def _inplace_activation(model: MLP) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Return the model's activation, overwriting its input where PyTorch can.
+def _inplace_activation(model: MLP) -> Callable[[torch.Tensor], None]:
+    """Return a function that applies the model's activation to ``z`` in place.
 
     Writing in place saves one pass over the largest tensors of
     :func:`slice_2d` (chunk x n x width) per hidden layer.
@@ -270,11 +270,17 @@ def _inplace_activation(model: MLP) -> Callable[[torch.Tensor], torch.Tensor]:
     kwargs = {act.torch_params.get(k, k): v for k, v in model.params.items()}
     if model.activation in _INPLACE:
         return lambda z: fn(z, inplace=True, **kwargs)
-    return lambda z: fn(z, **kwargs)
+    return lambda z: z.copy_(fn(z, **kwargs))
 
 
 class _BatchedMLP:
-    """The loss of an MLP at many points of a plane of weights, in chunks."""
+    """The loss of an MLP at many points of a plane of weights, in chunks.
+
+    A grid point with coordinates (a, b) has the weights C + a D1 + b D2 in
+    every layer. Each layer keeps its three matrices stacked as rows of a
+    (3, size) matrix, so the weights of G grid points are one product with
+    the (G, 3) rows (1, a, b).
+    """
 
     def __init__(
         self,
@@ -286,64 +292,95 @@ class _BatchedMLP:
         yt: torch.Tensor,
         chunk: int,
     ) -> None:
-        self.n = Xt.shape[0]
+        self.n = n = Xt.shape[0]
         self.yt = yt
+        self.sign = 1.0 - 2.0 * yt.to(torch.float64)  # +1 for class 0, -1 for 1
         self.act = _inplace_activation(model)
-        stacks = []
-        for idx in range(len(model.layers)):
-            w, b = f"layers.{idx}.weight", f"layers.{idx}.bias"
-            stacks.append(
-                (
-                    _stack(center[w], d1[w], d2[w]).to(torch.float64),
-                    _stack(center[b], d1[b], d2[b]).to(torch.float64),
-                )
+        self.sizes = sizes = model.sizes
+        dirs = (center, d1, d2)
+
+        def stacked(name: str, transform: Callable[[torch.Tensor], torch.Tensor]):
+            return torch.stack(
+                [transform(d[name].to(torch.float64)).reshape(-1) for d in dirs]
             )
-        self.sizes = model.sizes
-        # First layer: the input is shared by every grid point, so
-        # X W^T + b is computed once per direction; a grid point's
-        # pre-activation is the mix 1 * (X C^T + c) + a (...) + b (...).
-        W3, b3 = stacks[0]
-        out0, in0 = self.sizes[1], self.sizes[0]
-        XW = torch.einsum("ni,koi->kno", Xt, W3.reshape(3, out0, in0))
-        self.first = (XW + b3.reshape(3, 1, out0)).reshape(3, self.n * out0)
-        self.hidden = stacks[1:-1]
-        # Last layer: few outputs, so one tall product with the three
-        # stacked matrices uses BLAS better than many thin batched ones.
-        W3, b3 = stacks[-1]
-        out_l, in_l = self.sizes[-1], self.sizes[-2]
-        self.last_w = W3.reshape(3 * out_l, in_l).T.contiguous()
-        self.last_b = b3
+
+        # First layer: the input is shared by every grid point, so X W^T + b
+        # is computed once per direction and mixed. A last column (1, 0, 0)
+        # mixes to exactly 1 for every grid point: it carries the next
+        # layer's bias through that layer's batched product.
+        pre = [
+            Xt @ d["layers.0.weight"].to(torch.float64).T + d["layers.0.bias"]
+            for d in dirs
+        ]
+        pad = len(sizes) > 2  # only when a later layer has a bias to carry
+        ones = [
+            torch.full((n, int(pad)), float(k == 0), dtype=torch.float64)
+            for k in range(3)
+        ]
+        self.first = torch.stack(
+            [torch.cat([p, o], dim=1).reshape(-1) for p, o in zip(pre, ones)]
+        )
+        # Later layers: W^T (in, out), with the bias as an extra last row for
+        # the layer that reads the first layer's padded output.
+        self.later = []
+        for idx in range(1, len(model.layers)):
+            w, b = f"layers.{idx}.weight", f"layers.{idx}.bias"
+            if idx == 1:
+                W = torch.stack(
+                    [
+                        torch.cat(
+                            [d[w].to(torch.float64).T, d[b].to(torch.float64)[None]]
+                        ).reshape(-1)
+                        for d in dirs
+                    ]
+                )
+                self.later.append((W, None))
+            else:
+                self.later.append((stacked(w, lambda t: t.T), stacked(b, lambda t: t)))
         # Buffers reused by every chunk: no fresh allocation (and page
         # faults) per chunk for the big tensors.
+        widths = [sizes[1] + 1, *sizes[2:-1]] if pad else []
         self.buffers = [
-            torch.empty(chunk * self.n * width, dtype=torch.float64)
-            for width in self.sizes[1:-1]
+            torch.empty(chunk * n * width, dtype=torch.float64) for width in widths
         ]
 
     def losses(self, coeffs: torch.Tensor) -> torch.Tensor:
         """Losses at the G grid points whose mixing rows (1, a, b) are ``coeffs``."""
         G, n, sizes = coeffs.shape[0], self.n, self.sizes
         if len(sizes) == 2:
-            h = (coeffs @ self.first).reshape(G, n, sizes[1])
-            return self._cross_entropy(h)
-        z = self.buffers[0][: G * n * sizes[1]].view(G, n * sizes[1])
+            return self._cross_entropy((coeffs @ self.first).view(G, n, sizes[1]))
+        width = sizes[1] + 1
+        z = self.buffers[0][: G * n * width].view(G, n * width)
         torch.mm(coeffs, self.first, out=z)
-        h = self.act(z).view(G, n, sizes[1])
-        for k, (W3, b3) in enumerate(self.hidden, start=1):
-            out_f, in_f = sizes[k + 1], sizes[k]
-            W = (coeffs @ W3).reshape(G, out_f, in_f)
-            b = (coeffs @ b3).reshape(G, 1, out_f)
-            z = self.buffers[k][: G * n * out_f].view(G, n, out_f)
-            torch.baddbmm(b, h, W.transpose(1, 2), out=z)
-            h = self.act(z)
-        out_l = sizes[-1]
-        HW = (h.reshape(G * n, sizes[-2]) @ self.last_w).view(G, n, 3, out_l)
-        logits = torch.einsum("gnkc,gk->gnc", HW, coeffs)
-        logits += (coeffs @ self.last_b).view(G, 1, out_l)
-        return self._cross_entropy(logits)
+        h = z.view(G, n, width)
+        self.act(h[:, :, :-1])  # the padding column of ones stays 1
+        last = len(self.later) - 1
+        for k, (W3, b3) in enumerate(self.later):
+            in_f, out_f = h.shape[2], sizes[k + 2]
+            W = (coeffs @ W3).view(G, in_f, out_f)
+            if k == last:
+                z = torch.bmm(h, W)
+            else:
+                z = self.buffers[k + 1][: G * n * out_f].view(G, n, out_f)
+                torch.bmm(h, W, out=z)
+            if b3 is not None:
+                z += (coeffs @ b3).view(G, 1, out_f)
+            if k != last:
+                self.act(z)
+            h = z
+        return self._cross_entropy(h)
 
     def _cross_entropy(self, logits: torch.Tensor) -> torch.Tensor:
-        G, n = logits.shape[0], self.n
+        G, n, C = logits.shape
+        if C == 2:
+            # Two classes: the loss of a point is softplus(m) with the margin
+            # m = l_other - l_true, in elementwise passes (a reduction over a
+            # last dimension of length 2 costs more than the last layer's
+            # product). log(1 + e^{-|m|}) rather than log1p, which PyTorch
+            # does not vectorise; its error is below 2.3e-16 absolute.
+            m = (logits[..., 1] - logits[..., 0]) * self.sign
+            loss = m.clamp_min(0) + torch.log(1 + torch.exp(-m.abs()))
+            return loss.mean(dim=1)
         picked = logits.gather(2, self.yt.view(1, n, 1).expand(G, n, 1))
         return (torch.logsumexp(logits, dim=2) - picked[..., 0]).mean(dim=1)
 
@@ -358,7 +395,7 @@ def slice_2d(
     X: ArrayLike | torch.Tensor,
     y: ArrayLike | torch.Tensor,
     *,
-    chunk: int = 16,
+    chunk: int = 32,
 ) -> NDArray[np.float64]:
     r"""Return :math:`L(\theta^* + \alpha d_1 + \beta d_2)` on a grid, in batches.
 
@@ -368,8 +405,9 @@ def slice_2d(
     network together: each layer's weights :math:`C + \alpha D_1 + \beta
     D_2` are built for all of them by one matrix product with the rows
     :math:`(1, \alpha, \beta)`, the first layer's :math:`X W^T` is
-    computed once per direction and mixed, and hidden layers use one
-    batched matrix product per chunk.
+    computed once per direction and mixed, and later layers use one
+    batched matrix product per chunk, with the bias folded into it.
+    ``benchmarks/bench_landscape.py`` measures the gain.
 
     Parameters
     ----------
