@@ -51,7 +51,9 @@ def test_filter_normalized_rows_have_the_weight_norms():
             continue
         # Norms equal to rounding (1e-12); rows stay parallel to the random
         # direction (cosine 1 to 1e-12).
-        torch.testing.assert_close(t.norm(dim=1), w[k].norm(dim=1), rtol=1e-12, atol=0)
+        torch.testing.assert_close(
+            t.norm(dim=1), w[k].norm(dim=1), rtol=1e-12, atol=0
+        )
         cos = (t * raw[k]).sum(1) / (t.norm(dim=1) * raw[k].norm(dim=1))
         torch.testing.assert_close(cos, torch.ones_like(cos), rtol=1e-12, atol=0)
 

@@ -80,9 +80,8 @@ def test_hessian_matches_finite_differences_of_the_gradient(moons, trained):
     flat = flatten(w)
 
     def grad_at(theta):
-        params = {
-            k: v.requires_grad_(True) for k, v in unflatten(theta.clone(), w).items()
-        }
+        parts = unflatten(theta.clone(), w)
+        params = {k: v.requires_grad_(True) for k, v in parts.items()}
         loss = torch.nn.functional.cross_entropy(
             torch.func.functional_call(net, params, (torch.as_tensor(X),)),
             torch.as_tensor(y),

@@ -74,7 +74,8 @@ def test_first_adam_step_moves_every_weight_by_lr(moons):
     for (name, p), g in zip(ref.named_parameters(), grads):
         step = (p.detach() - h.state_dict[name]).numpy()
         big = g.abs().numpy() > 1e-2
-        np.testing.assert_allclose(step[big], lr * np.sign(g.numpy()[big]), rtol=1e-6)
+        expected = lr * np.sign(g.numpy()[big])
+        np.testing.assert_allclose(step[big], expected, rtol=1e-6)
 
 
 def test_training_is_deterministic_and_leaves_global_state(moons):
@@ -88,7 +89,9 @@ def test_training_is_deterministic_and_leaves_global_state(moons):
     h2 = train(MLP([2, 32, 2], "gelu", seed=0), X, y, steps=30, seed=3)
     np.testing.assert_array_equal(h1.loss, h2.loss)
     for k in h1.state_dict:
-        torch.testing.assert_close(h1.state_dict[k], h2.state_dict[k], rtol=0, atol=0)
+        torch.testing.assert_close(
+            h1.state_dict[k], h2.state_dict[k], rtol=0, atol=0
+        )
     assert torch.get_num_threads() == threads
 
 

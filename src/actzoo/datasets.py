@@ -28,7 +28,9 @@ def _check_n(n: Any, func: str) -> int:
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{func}: n must be an integer, got {n!r}")
     if n < 2:
-        raise ValueError(f"{func}: n must be at least 2 (one point per class), got {n}")
+        raise ValueError(
+            f"{func}: n must be at least 2 (one point per class), got {n}"
+        )
     return int(n)
 
 

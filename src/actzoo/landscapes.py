@@ -112,7 +112,9 @@ def random_direction(
     }
 
 
-def filter_normalize(direction: Weights, weights: Weights) -> dict[str, torch.Tensor]:
+def filter_normalize(
+    direction: Weights, weights: Weights
+) -> dict[str, torch.Tensor]:
     r"""Return ``direction`` rescaled filter-wise to the norms of ``weights``.
 
     The result has the names in the order of ``weights``.
@@ -177,7 +179,7 @@ def loss_at(
     X: ArrayLike | torch.Tensor,
     y: ArrayLike | torch.Tensor,
 ) -> float:
-    r"""Return the mean cross-entropy :math:`L(\theta)` of ``model`` at ``weights``."""
+    r"""Return the mean cross-entropy :math:`L(\theta)` at ``weights``."""
     _check_model_weights(model, weights, "loss_at")
     Xt, yt = _data(X, y, _classes(model))
     with torch.no_grad():
@@ -200,7 +202,7 @@ def interpolate(
     X: ArrayLike | torch.Tensor,
     y: ArrayLike | torch.Tensor,
 ) -> NDArray[np.float64]:
-    r"""Return :math:`L((1 - \alpha)\,\theta_0 + \alpha\,\theta_1)` for each ``alpha``.
+    r"""Return :math:`L((1 - \alpha)\,\theta_0 + \alpha\,\theta_1)` for each alpha.
 
     With ``start`` the initial and ``end`` the trained weights,
     :math:`\alpha = 0` is the initial loss, :math:`\alpha = 1` the final
@@ -225,7 +227,7 @@ def slice_2d_loop(
     X: ArrayLike | torch.Tensor,
     y: ArrayLike | torch.Tensor,
 ) -> NDArray[np.float64]:
-    r"""Return :math:`L(\theta^* + \alpha d_1 + \beta d_2)` on a grid, point by point.
+    r"""Return :math:`L(\theta^* + \alpha d_1 + \beta d_2)` on a grid, pointwise.
 
     Entry ``[j, i]`` is at ``(alphas[i], betas[j])``, the layout
     ``matplotlib.pyplot.contour(alphas, betas, Z)`` expects. Works for any
@@ -336,7 +338,9 @@ class _BatchedMLP:
                 )
                 self.later.append((W, None))
             else:
-                self.later.append((stacked(w, lambda t: t.T), stacked(b, lambda t: t)))
+                self.later.append(
+                    (stacked(w, lambda t: t.T), stacked(b, lambda t: t))
+                )
         # Buffers reused by every chunk: no fresh allocation (and page
         # faults) per chunk for the big tensors.
         widths = [sizes[1] + 1, *sizes[2:-1]] if pad else []
@@ -345,7 +349,7 @@ class _BatchedMLP:
         ]
 
     def losses(self, coeffs: torch.Tensor) -> torch.Tensor:
-        """Losses at the G grid points whose mixing rows (1, a, b) are ``coeffs``."""
+        """Return the loss at each grid point; ``coeffs`` rows are (1, a, b)."""
         G, n, sizes = coeffs.shape[0], self.n, self.sizes
         if len(sizes) == 2:
             return self._cross_entropy((coeffs @ self.first).view(G, n, sizes[1]))
@@ -435,8 +439,14 @@ def slice_2d(
     _check_model_weights(model, center, "slice_2d")
     _check_like(center, d1, "slice_2d")
     _check_like(center, d2, "slice_2d")
-    if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk < 1:
-        raise ValueError(f"slice_2d: chunk must be a positive integer, got {chunk!r}")
+    if (
+        isinstance(chunk, bool)
+        or not isinstance(chunk, numbers.Integral)
+        or chunk < 1
+    ):
+        raise ValueError(
+            f"slice_2d: chunk must be a positive integer, got {chunk!r}"
+        )
     alphas = _as_grid(alphas, "alphas")
     betas = _as_grid(betas, "betas")
     Xt, yt = _data(X, y, model.sizes[-1])

@@ -109,7 +109,9 @@ class MLP(nn.Module):
             raise ValueError(f"MLP: sizes needs at least 2 entries, got {sizes}")
         for s in sizes:
             if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
-                raise ValueError(f"MLP: sizes must be positive integers, got {sizes}")
+                raise ValueError(
+                    f"MLP: sizes must be positive integers, got {sizes}"
+                )
         if activation not in ACTIVATIONS:
             raise KeyError(
                 f"MLP: unknown activation {activation!r}; choose from "
@@ -178,7 +180,7 @@ def dead_units(pre_activations: Sequence[torch.Tensor]) -> torch.Tensor:
 
 
 def dead_fraction(model: MLP, X: ArrayLike | torch.Tensor) -> float:
-    r"""Return the fraction of hidden units with :math:`z \le 0` on every row of ``X``.
+    r"""Return the fraction of hidden units with :math:`z \le 0` on all of ``X``.
 
     Such a unit would be dead under ReLU: its output and its gradient are
     zero on the whole data set. For other activations the fraction counts

@@ -55,7 +55,8 @@ def unflatten(vector: torch.Tensor, like: Weights) -> dict[str, torch.Tensor]:
     size = sum(w.numel() for w in like.values())
     if vector.shape != (size,):
         raise ValueError(
-            f"unflatten: vector must have shape ({size},), got {tuple(vector.shape)}"
+            f"unflatten: vector must have shape ({size},), "
+            f"got {tuple(vector.shape)}"
         )
     out, start = {}, 0
     for k, w in like.items():
@@ -203,10 +204,14 @@ def top_eigenvalue(
             f"top_eigenvalue: max_iter must be an integer, got {max_iter!r}"
         )
     if max_iter < 1:
-        raise ValueError(f"top_eigenvalue: max_iter must be at least 1, got {max_iter}")
+        raise ValueError(
+            f"top_eigenvalue: max_iter must be at least 1, got {max_iter}"
+        )
     tol = real_param(tol, "tol", "top_eigenvalue", positive=True)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"top_eigenvalue: seed must be an integer >= 0, got {seed!r}")
+        raise ValueError(
+            f"top_eigenvalue: seed must be an integer >= 0, got {seed!r}"
+        )
 
     params = _leaf_copy(model, weights)
     leaves = list(params.values())

@@ -1,7 +1,8 @@
 r"""A deterministic full-batch trainer that records what happens at each step.
 
 :func:`train` minimises the mean cross-entropy
-:math:`L(\theta) = -\tfrac1n \sum_i \log \operatorname{softmax}(f_\theta(x_i))_{y_i}`
+:math:`L(\theta) = -\tfrac1n \sum_i
+\log \operatorname{softmax}(f_\theta(x_i))_{y_i}`
 with full-batch Adam or plain gradient descent, and returns a
 :class:`History` of the loss, the accuracy and the fraction of dead hidden
 units at every step, plus the initial and final weights.
@@ -102,7 +103,9 @@ def single_thread() -> Iterator[None]:
 
 
 def _check_int(value: Any, name: str, func: str, *, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, numbers.Integral
+    ):
         raise TypeError(f"{func}: {name} must be an integer, got {value!r}")
     if value < minimum:
         raise ValueError(f"{func}: {name} must be at least {minimum}, got {value}")
@@ -160,7 +163,7 @@ def train(
     steps: int = 500,
     seed: int = 0,
 ) -> History:
-    r"""Return the :class:`History` of full-batch training of ``model`` on ``(X, y)``.
+    r"""Return the :class:`History` of full-batch training of ``model``.
 
     Each step computes the mean cross-entropy of the logits on all of
     ``X`` and takes one step of Adam (default betas) or of plain gradient
