@@ -43,6 +43,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_activations.py
+	$(PY) benchmarks/bench_landscape.py
 
 # Re-pin every package after editing pyproject.toml's dependencies.
 lock: $(STAMP)
