@@ -11,6 +11,10 @@ Tolerances:
 * float32 against PyTorch float32: relative 2e-6 plus absolute 1e-6, a few
   units of float32 roundoff (1.2e-7) for values of order 1, with the same
   allowance for PyTorch's cancellation.
+* Second derivatives in float64: relative 1e-8. PyTorch's double-backward
+  result for GELU is not reproducible across processes: in some runs it
+  differs from its usual value by up to 3.3e-9 relative. Ours are held to
+  1e-12 against 100-digit references in test_reference.py instead.
 """
 
 from __future__ import annotations
@@ -93,8 +97,11 @@ def test_agrees_with_pytorch(name, params, dtype):
         torch_nan = np.isnan(b)
         # Where PyTorch evaluates inf * 0 we give the limit instead of NaN.
         expected = np.where(torch_nan, limit(order, x.astype(np.float64)), b)
+        tol = dict(TOL[dtype])
+        if order == 2 and dtype is np.float64:
+            tol["rtol"] = 1e-8
         np.testing.assert_allclose(
-            a, expected, **TOL[dtype], err_msg=f"{name} order {order}"
+            a, expected, **tol, err_msg=f"{name} order {order}"
         )
         if torch_nan.any():
             assert ACTIVATIONS[name].smoothness == "Cinf", (name, x[torch_nan])

