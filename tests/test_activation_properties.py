@@ -74,7 +74,7 @@ def test_limits_at_plus_and_minus_infinity(big):
     assert A.elu(-big, alpha=1.5) == -1.5
     assert math.isclose(A.selu(-big), -A.SELU_SCALE * A.SELU_ALPHA, rel_tol=EPS)
     for f in (A.softplus, A.silu, A.gelu, A.mish):
-        assert f(-big) == 0 and f(-big) >= -0.0
+        assert f(-big) == 0
         assert ACTIVATIONS[f.__name__].grad(-big) == 0
 
 

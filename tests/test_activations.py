@@ -49,20 +49,6 @@ TOL = {
     np.float64: {"rtol": 1e-12, "atol": 1e-14},
     np.float32: {"rtol": 2e-6, "atol": 1e-6},
 }
-TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
-
-
-def torch_derivatives(name: str, params: dict, x: np.ndarray) -> list[np.ndarray]:
-    """Return PyTorch's value, autograd first and double-backward second derivative."""
-    t = torch.tensor(x, dtype=TORCH_DTYPE[x.dtype.type], requires_grad=True)
-    y = ACTIVATIONS[name].torch(t, **params)
-    (d1,) = torch.autograd.grad(y.sum(), t, create_graph=True)
-    if d1.requires_grad:
-        (d2,) = torch.autograd.grad(d1.sum(), t, allow_unused=True)
-    else:  # piecewise-linear: the first derivative does not depend on x
-        d2 = None
-    d2 = torch.zeros_like(t) if d2 is None else d2
-    return [v.detach().numpy() for v in (y, d1, d2)]
 
 
 def ours(name: str, params: dict, x: np.ndarray) -> list[np.ndarray]:
@@ -91,7 +77,7 @@ def test_agrees_with_pytorch(name, params, dtype):
     x = grid(dtype)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         mine = ours(name, params, x)
-    theirs = torch_derivatives(name, params, x)
+    theirs = ACTIVATIONS[name].torch_derivatives(x, **params)
     for order, (a, b) in enumerate(zip(mine, theirs)):
         assert a.dtype == dtype and a.shape == x.shape
         torch_nan = np.isnan(b)
@@ -237,6 +223,19 @@ def test_registry_is_complete_and_consistent():
         assert act.latex and act.label
     with pytest.raises(TypeError):
         ACTIVATIONS["new"] = ACTIVATIONS["relu"]  # read-only mapping
+
+
+def test_torch_derivatives_keep_dtype_and_give_zero_curvature_when_linear():
+    for dtype in (np.float32, np.float64):
+        x = np.array([-1.5, 0.5], dtype=dtype)
+        values = ACTIVATIONS["silu"].torch_derivatives(x)
+        assert all(v.dtype == dtype for v in values)
+        s = 1 / (1 + np.exp(-0.5))  # sigmoid(0.5), by hand
+        assert values[1][1] == pytest.approx(s * (1 + 0.5 * (1 - s)), rel=1e-6)
+    y, d1, d2 = ACTIVATIONS["leaky_relu"].torch_derivatives([-2, 3], alpha=0.5)
+    np.testing.assert_array_equal(y, [-1.0, 3.0])
+    np.testing.assert_array_equal(d1, [0.5, 1.0])
+    np.testing.assert_array_equal(d2, [0.0, 0.0])
 
 
 def test_smoothness_labels_match_the_functions():

@@ -95,6 +95,32 @@ class Activation:
 
         return getattr(F, self.torch_name)
 
+    def torch_derivatives(
+        self, x: ArrayLike, **params: Any
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """Return PyTorch's value, first and second derivative at ``x``.
+
+        The derivatives are autograd's: backward once, then backward through
+        the backward pass (double backward), in the dtype of ``x`` (float32
+        or float64). Where the first derivative does not depend on ``x``
+        (piecewise-linear members), autograd has no second derivative and
+        zeros are returned, as for a function whose curvature is 0.
+        """
+        import torch
+
+        arr = np.asarray(x)
+        if arr.dtype not in (np.float32, np.float64):
+            arr = arr.astype(np.float64)
+        t = torch.tensor(arr, requires_grad=True)
+        y = self.torch(t, **params)
+        (d1,) = torch.autograd.grad(y.sum(), t, create_graph=True)
+        d2 = None
+        if d1.requires_grad:
+            (d2,) = torch.autograd.grad(d1.sum(), t, allow_unused=True)
+        if d2 is None:
+            d2 = torch.zeros_like(t)
+        return tuple(v.detach().numpy() for v in (y, d1, d2))
+
     def torch(self, x: Any, **params: Any) -> Any:
         """Apply the PyTorch counterpart to the tensor ``x`` with our parameters."""
         kwargs = {
