@@ -130,17 +130,7 @@ def test_build_reexecutes_pages_when_src_changes(tmp_path):
 
 
 # ---------------------------------------------------------- the real book
-
-
-@pytest.fixture(scope="module")
-def built_book(tmp_path_factory):
-    out = tmp_path_factory.mktemp("book")
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--output", str(out)],
-        capture_output=True,
-        text=True,
-    )
-    return proc, out / "_build" / "html"
+# ``built_book`` (one from-scratch build per session) is in conftest.py.
 
 
 @pytest.mark.slow

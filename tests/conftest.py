@@ -1,0 +1,69 @@
+"""Fixtures shared by the test modules: one book build per session.
+
+The book is built once, from scratch, into a temporary folder and then
+published into the repository's ``_build/html``, which the browser tests
+and the leak test read.
+
+Why a temporary folder and then a copy, rather than building in
+``_build`` directly: a build from scratch needs an empty execution cache,
+and emptying ``_build/.jupyter_cache`` would throw away a developer's
+cache and cost every later ``make book`` a full re-execution. Building
+elsewhere keeps that cache, and copying the result replaces
+``_build/html`` with exactly what a fresh clone would publish (no pages
+left over from files since removed from the table of contents).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "build_book.py"
+#: Where the site is published for review: the issue's ``_build/html``.
+SITE = ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """Return ``(process, html_dir)`` of one from-scratch build of the book."""
+    out = tmp_path_factory.mktemp("book")
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--output", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    return proc, out / "_build" / "html"
+
+
+def publish(html: Path, site: Path) -> None:
+    """Replace ``site`` with a copy of ``html``, swapping folders by rename.
+
+    The copy is made next to ``site`` first, so a reader of ``site`` (a
+    server, another session) sees the old or the new site, never half.
+    """
+    site.parent.mkdir(parents=True, exist_ok=True)
+    fresh = site.with_name(f"{site.name}.new-{os.getpid()}")
+    stale = site.with_name(f"{site.name}.old-{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(html, fresh)
+    if site.exists():
+        site.rename(stale)
+    fresh.rename(site)
+    shutil.rmtree(stale, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def site_html(built_book) -> Path:
+    """Return ``_build/html`` holding this session's fresh build of the book."""
+    proc, html = built_book
+    if proc.returncode != 0:
+        pytest.fail("the book did not build:\n"
+                    + (proc.stdout + proc.stderr)[-3000:], pytrace=False)
+    publish(html, SITE)
+    return SITE
