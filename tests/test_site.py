@@ -1,0 +1,286 @@
+"""The published site in a browser: Debian's Chromium driven by Playwright.
+
+The freshly built ``_build/html`` (see ``conftest.py``) is served on
+127.0.0.1 and every page is opened in a fresh, headless Chromium context
+with every request to another host blocked, so the site is checked as it
+works offline. Where ``/usr/bin/chromium`` is missing the tests are
+skipped with the reason (``make test`` installs it when it runs as root).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT / "exercises"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+#: Pages photographed for review: the landing page, a chapter and an
+#: exercise page.
+SHOTS = {
+    "landing": "intro.html",
+    "chapter": "chapters/principles/zoo.html",
+    "exercise": "chapters/hands_on/ex1_activations.html",
+}
+
+pytestmark = pytest.mark.slow
+
+
+def load_script(name: str):
+    """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+serve_site = load_script("serve_site")
+browse_site = load_script("browse_site")
+
+#: Problems of typesetting: a formula MathJax left alone or could not
+#: parse, and TeX delimiters left in the text outside code.
+MATH_PROBLEMS = r"""
+() => {
+  const out = [];
+  for (const m of document.querySelectorAll('.math')) {
+    if (!m.querySelector('mjx-container'))
+      out.push('not typeset: ' + m.textContent.trim().slice(0, 80));
+  }
+  for (const e of document.querySelectorAll('mjx-merror'))
+    out.push('TeX error: ' + (e.getAttribute('data-mjx-error')
+                              || e.textContent).slice(0, 80));
+  const skip = 'pre, code, script, style, textarea, mjx-container, '
+             + '.highlight, kbd, samp';
+  const walker = document.createTreeWalker(document.body,
+    NodeFilter.SHOW_TEXT, {acceptNode: (n) =>
+      n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT
+                                    : NodeFilter.FILTER_ACCEPT});
+  while (walker.nextNode()) {
+    const t = walker.currentNode.nodeValue;
+    if (/\$[^$]+\$/.test(t) || /\\\(|\\\)|\\\[|\\\]/.test(t))
+      out.push('raw TeX left: ' + t.trim().slice(0, 80));
+  }
+  return out;
+}
+"""
+
+#: Every image with its alt text and decoded width, once all have settled.
+IMAGES = """
+async () => {
+  const images = [...document.images];
+  for (const img of images) img.loading = 'eager';
+  await Promise.all(images.map((img) => img.complete ? null
+    : new Promise((done) => { img.onload = done; img.onerror = done; })));
+  return images.map((img) => ({src: img.getAttribute('src'),
+    alt: img.getAttribute('alt'), width: img.naturalWidth}));
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def site_url(site_html):
+    """Yield the base URL of ``_build/html`` served on 127.0.0.1."""
+    with serve_site.serve(site_html) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Yield a headless Chromium, or skip with the reason it is missing."""
+    reason = browse_site.browser_missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = browse_site.launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def pages(site_html, site_url, browser):
+    """Return ``{page: (visit, math problems, images)}`` for every page."""
+    found = {}
+    for name in serve_site.site_pages(site_html):
+        context = browse_site.new_context(browser)
+        page, visit = browse_site.open_page(context, site_url + name,
+                                            site_url)
+        found[name] = (visit, page.evaluate(MATH_PROBLEMS),
+                       page.evaluate(IMAGES))
+        context.close()
+    return found
+
+
+def report(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{page}: {p}" for page, items in problems.items()
+                     for p in items)
+
+
+def test_every_page_of_the_toc_is_visited(pages):
+    toc_pages = [p for p in pages if p.startswith("chapters/")]
+    assert "intro.html" in pages and "search.html" in pages
+    assert len(toc_pages) >= 20, sorted(pages)
+
+
+def test_pages_load_without_errors_or_foreign_requests(pages):
+    problems = {name: visit.problems for name, (visit, _, _) in pages.items()
+                if visit.problems}
+    assert not problems, report(problems)
+
+
+def test_every_formula_is_typeset_by_mathjax(pages):
+    problems = {name: math for name, (_, math, _) in pages.items() if math}
+    assert not problems, report(problems)
+    typeset = [name for name, (visit, _, _) in pages.items()
+               if visit.typeset]
+    assert "chapters/principles/kink.html" in typeset
+
+
+def test_every_image_loads_and_has_alt_text(pages):
+    problems: dict[str, list[str]] = {}
+    for name, (_, _, images) in pages.items():
+        for image in images:
+            if not (image["alt"] or "").strip():
+                problems.setdefault(name, []).append(
+                    f"no alt text: {image['src']}")
+            if image["width"] == 0:
+                problems.setdefault(name, []).append(
+                    f"did not load: {image['src']}")
+    assert not problems, report(problems)
+    figures = sum(len(images) for _, _, images in pages.values())
+    assert figures >= 20, "the chapters' figures are missing"
+
+
+class Anchors(HTMLParser):
+    """Collect a page's link targets and the ids it defines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name"):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        if tag == "a" and attrs.get("href") is not None:
+            self.links.append(attrs["href"])
+
+
+def test_every_internal_link_resolves(site_html):
+    parsed = {}
+    for name in serve_site.html_files(site_html):
+        anchors = Anchors()
+        anchors.feed((site_html / name).read_text(errors="replace"))
+        parsed[name] = anchors
+    broken, checked = [], 0
+    base = "http://127.0.0.1/"
+    for name, anchors in parsed.items():
+        for href in anchors.links:
+            url = urlsplit(urljoin(base + name, href))
+            if url.scheme not in ("http", "https") or url.netloc != \
+                    "127.0.0.1":
+                continue  # another site, mailto:, javascript:
+            target = unquote(url.path).lstrip("/") or "index.html"
+            if target.endswith("/"):
+                target += "index.html"
+            checked += 1
+            if not (site_html / target).is_file():
+                broken.append(f"{name}: {href} -> missing {target}")
+            elif url.fragment and target.endswith(".html"):
+                ids = parsed[target].ids if target in parsed else set()
+                if unquote(url.fragment) not in ids:
+                    broken.append(f"{name}: {href} -> no #{url.fragment}")
+    assert checked > 100, "the pages link to each other"
+    assert not broken, "\n".join(broken)
+
+
+def test_search_finds_gelu(site_html, site_url, browser):
+    context = browse_site.new_context(browser)
+    page, visit = browse_site.open_page(context, site_url
+                                        + "search.html?q=GELU", site_url)
+    page.wait_for_selector("#search-results ul.search li a")
+    page.wait_for_function(
+        "() => /found/i.test(document.querySelector("
+        "'#search-results .search-summary')?.textContent || '')")
+    hits = page.eval_on_selector_all(
+        "#search-results ul.search li a", "links => links.map(a => a.href)")
+    context.close()
+    assert not visit.problems, visit.problems
+    assert hits
+    pages = {unquote(urlsplit(hit).path).lstrip("/") for hit in hits}
+    assert all((site_html / p).is_file() for p in pages), pages
+    assert any("GELU" in (site_html / p).read_text() for p in pages), pages
+    assert "chapters/principles/zoo.html" in pages, pages
+
+
+def test_exercise_downloads_are_the_released_notebooks(site_html, site_url,
+                                                       browser):
+    import nbformat
+
+    exercise_pages = [p for p in serve_site.site_pages(site_html)
+                      if re.fullmatch(r"chapters/hands_on/ex\d+_\w+\.html",
+                                      p)]
+    assert len(exercise_pages) == len(list(EXERCISES.glob("*/*.ipynb")))
+    context = browse_site.new_context(browser)
+    for name in exercise_pages:
+        page, visit = browse_site.open_page(context, site_url + name,
+                                            site_url)
+        links = page.eval_on_selector_all(
+            "a.download[href$='.ipynb']", "links => links.map(a => a.href)")
+        assert len(links) == 1, (name, links)
+        response = page.request.get(links[0])
+        assert response.status == 200, (name, links[0], response.status)
+        text = response.text()
+        notebook = nbformat.from_dict(json.loads(text))
+        nbformat.validate(notebook)
+        released = EXERCISES / Path(name).stem / Path(links[0]).name
+        assert json.loads(text) == json.loads(released.read_text()), name
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+        assert not visit.problems, (name, visit.problems)
+        page.close()
+    context.close()
+
+
+def test_the_site_root_forwards_to_the_landing_page(site_html, site_url,
+                                                   browser):
+    assert serve_site.redirects(site_html) == {"index.html": "intro.html"}
+    context = browse_site.new_context(browser)
+    page = context.new_page()
+    page.goto(site_url)
+    page.wait_for_url(site_url + "intro.html")
+    assert page.title().startswith("The Activation Zoo")
+    context.close()
+
+
+def test_screenshots_for_review(site_url, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browse_site.new_context(browser)
+    for shot, name in SHOTS.items():
+        page, visit = browse_site.open_page(context, site_url + name,
+                                            site_url)
+        path = SCREENSHOTS / f"{shot}.png"
+        page.screenshot(path=path)
+        assert path.stat().st_size > 20_000, f"{shot} looks blank"
+        if shot == "chapter":
+            # The first figure whole, with its caption, cut from a picture of
+            # the whole page so that the sticky header does not cover it.
+            page.evaluate("() => window.scrollTo(0, 0)")
+            box = page.locator("figure").first.bounding_box()
+            page.screenshot(path=SCREENSHOTS / f"{shot}-figure.png",
+                            full_page=True, clip=box)
+        page.close()
+    context.close()
