@@ -36,6 +36,7 @@ book: $(STAMP)
 	$(PY) scripts/build_book.py
 
 test: $(STAMP)
+	sh scripts/install_chromium.sh
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
