@@ -95,9 +95,13 @@ def site_url(site_html):
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Yield a headless Chromium, or skip with the reason it is missing."""
+    """Yield a headless Chromium, or skip with the reason it is missing.
+
+    Tests ask for it before the built site, so that without a browser they
+    skip at once instead of after a build.
+    """
     reason = browse_site.browser_missing()
     if reason:
         pytest.skip(reason)
@@ -110,7 +114,7 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def pages(site_html, site_url, browser):
+def pages(browser, site_html, site_url):
     """Return ``{page: (visit, math problems, images)}`` for every page."""
     found = {}
     for name in serve_site.site_pages(site_html):
@@ -208,7 +212,7 @@ def test_every_internal_link_resolves(site_html):
     assert not broken, "\n".join(broken)
 
 
-def test_search_finds_gelu(site_html, site_url, browser):
+def test_search_finds_gelu(browser, site_html, site_url):
     context = browse_site.new_context(browser)
     page, visit = browse_site.open_page(context, site_url
                                         + "search.html?q=GELU", site_url)
@@ -227,8 +231,8 @@ def test_search_finds_gelu(site_html, site_url, browser):
     assert "chapters/principles/zoo.html" in pages, pages
 
 
-def test_exercise_downloads_are_the_released_notebooks(site_html, site_url,
-                                                       browser):
+def test_exercise_downloads_are_the_released_notebooks(browser, site_html,
+                                                       site_url):
     import nbformat
 
     exercise_pages = [p for p in serve_site.site_pages(site_html)
@@ -255,8 +259,8 @@ def test_exercise_downloads_are_the_released_notebooks(site_html, site_url,
     context.close()
 
 
-def test_the_site_root_forwards_to_the_landing_page(site_html, site_url,
-                                                   browser):
+def test_the_site_root_forwards_to_the_landing_page(browser, site_html,
+                                                   site_url):
     assert serve_site.redirects(site_html) == {"index.html": "intro.html"}
     context = browse_site.new_context(browser)
     page = context.new_page()
@@ -266,7 +270,7 @@ def test_the_site_root_forwards_to_the_landing_page(site_html, site_url,
     context.close()
 
 
-def test_screenshots_for_review(site_url, browser):
+def test_screenshots_for_review(browser, site_url):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browse_site.new_context(browser)
     for shot, name in SHOTS.items():
