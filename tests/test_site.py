@@ -127,6 +127,37 @@ def pages(browser, site_html, site_url):
     return found
 
 
+BROKEN_PAGE = """<!DOCTYPE html>
+<html><head><title>broken</title>
+<script src="https://cdn.example.org/lib.js"></script></head>
+<body><p>Left raw: $x^2$ and \\(y\\).</p>
+<img src="missing.png" alt="a missing figure"><img src="logo.svg">
+<script>console.error("boom"); notDefined();</script>
+</body></html>
+"""
+LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
+        '<rect width="4" height="4"/></svg>')
+
+
+def test_the_checks_catch_a_broken_page(browser, tmp_path):
+    # The harness must be able to fail: a page with every fault it looks for.
+    (tmp_path / "index.html").write_text(BROKEN_PAGE)
+    (tmp_path / "logo.svg").write_text(LOGO)
+    with serve_site.serve(tmp_path) as url:
+        context = browse_site.new_context(browser)
+        page, visit = browse_site.open_page(context, url + "index.html", url)
+        math, images = page.evaluate(MATH_PROBLEMS), page.evaluate(IMAGES)
+        context.close()
+    found = "\n".join(visit.problems)
+    assert "request to another host: https://cdn.example.org/lib.js" in found
+    assert "console error: boom" in found
+    assert "page error: " in found and "notDefined" in found
+    assert f"HTTP 404: {url}missing.png" in found
+    assert math == ["raw TeX left: Left raw: $x^2$ and \\(y\\)."], math
+    assert [(i["src"], bool(i["alt"]), i["width"] > 0) for i in images] == [
+        ("missing.png", True, False), ("logo.svg", False, True)]
+
+
 def report(problems: dict[str, list[str]]) -> str:
     return "\n".join(f"{page}: {p}" for page, items in problems.items()
                      for p in items)
