@@ -78,17 +78,25 @@ def _with_solutions(grade_ids: set[str]) -> dict:
     return nb
 
 
+def _all_answers() -> set[str]:
+    """Return the ids of every answer cell of the source notebook."""
+    return {c["metadata"]["nbgrader"]["grade_id"]
+            for c in _load(SOURCE)["cells"]
+            if c["metadata"].get("nbgrader", {}).get("solution")}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("workflow")
     inbox = tmp / "inbox"
-    dee = _load(SOURCE)
+    # What students hand in: the released notebook with their answers.
+    dee = _with_solutions(_all_answers())
     for cell in dee["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "relu":
             text = "".join(cell["source"])
             # Keep relu_grad; replace only relu.
             cell["source"] = TORCH_RELU + text[text.index("\n\ndef relu_grad"):]
-    notebooks = {"ada": _load(SOURCE), "ben": _load(RELEASED),
+    notebooks = {"ada": _with_solutions(_all_answers()), "ben": _load(RELEASED),
                  "cy": _with_solutions(CY_SOLUTIONS), "dee": dee}
     for student, nb in notebooks.items():
         folder = inbox / student / ASSIGNMENT
@@ -184,7 +192,7 @@ def test_the_makefile_targets_grade_three_students(tmp_path):
     if make is None:
         pytest.skip("make is not installed")
     inbox = tmp_path / "inbox"
-    notebooks = {"ada": _load(SOURCE), "ben": _load(RELEASED),
+    notebooks = {"ada": _with_solutions(_all_answers()), "ben": _load(RELEASED),
                  "cy": _with_solutions(CY_SOLUTIONS)}
     for student, nb in notebooks.items():
         folder = inbox / student / ASSIGNMENT

@@ -128,8 +128,11 @@ def nbgrader_environment() -> Iterator[None]:
     activated. nbgrader 0.9.6 with SQLAlchemy 2 emits an ``SAWarning``
     about an autoflush while it adds a submission; the submission is stored
     all the same (the end-to-end tests check every score), so that one
-    warning category is ignored here and nothing else.
+    warning category is ignored here, and so is nbformat's warning that a
+    submitted notebook's cells lack ids (notebooks saved before nbformat
+    4.5 have none; nbformat adds them).
     """
+    from nbformat.warnings import MissingIDFieldWarning
     from sqlalchemy.exc import SAWarning
 
     bin_dir = str(Path(sys.executable).parent)
@@ -138,6 +141,7 @@ def nbgrader_environment() -> Iterator[None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SAWarning)
+            warnings.simplefilter("ignore", MissingIDFieldWarning)
             yield
     finally:
         os.environ["PATH"] = old_path

@@ -1,20 +1,21 @@
 """Return executors: where and how a student's notebook runs when graded.
 
-Autograding runs the student's code. An executor decides how: today the
-one executor, :class:`LocalKernel`, starts an ordinary Jupyter kernel of
-the grading environment with a time limit per cell. An isolated executor
-(a kernel inside a sandbox) plugs in by implementing the same
-:class:`Executor` protocol, for example by setting nbgrader's
-``Execute.kernel_manager_class`` to a kernel manager that starts the
-kernel in a sandbox; nothing else in :mod:`grading` needs to change.
+:class:`Guarded` is the executor the course uses: every notebook is
+rebuilt on its release, run in a throwaway folder inside a bubblewrap
+sandbox with limits, probed for tampering and canary-checked
+(:mod:`grading.integrity`, :mod:`grading.run`, :mod:`grading.sandbox`).
+:class:`LocalKernel` is plain nbgrader execution, kept to measure what the
+guard costs and for trusted notebooks; it protects nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from traitlets.config import Config
+
+from grading.sandbox import Limits
 
 
 class Executor(Protocol):
@@ -23,17 +24,39 @@ class Executor(Protocol):
     #: A short name, shown in logs and reports.
     name: str
 
-    def configure(self, config: Config) -> None:
-        """Set the nbgrader options that make notebooks run this way."""
+
+@dataclass(frozen=True)
+class Guarded:
+    """Return the guarded executor: sanitize, sandbox, probe, canary.
+
+    Parameters
+    ----------
+    limits
+        Time, memory, process and output bounds per submission.
+    sandboxed
+        Run kernels in bubblewrap sandboxes. False runs them as ordinary
+        processes of the grading user, with every other guard still on;
+        only for machines where sandboxes cannot be made, and reported
+        loudly.
+    """
+
+    limits: Limits = field(default_factory=Limits)
+    sandboxed: bool = True
+    name: str = "guarded"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.limits, Limits):
+            raise TypeError(f"limits must be grading.sandbox.Limits, "
+                            f"got {type(self.limits).__name__}")
 
 
 @dataclass(frozen=True)
 class LocalKernel:
-    """Return an executor that runs notebooks in a local kernel.
+    """Return plain nbgrader execution: a local kernel, a per-cell timeout.
 
-    The kernel is the one the notebook names (``python3``, the grading
-    environment's own Python). Student code is *not* isolated from the
-    grading machine: use it for trusted submissions and for tests.
+    Student code is *not* isolated from the grading machine and nothing is
+    checked for tampering: use it only for trusted notebooks and to
+    compare against.
 
     Parameters
     ----------

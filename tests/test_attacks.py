@@ -1,0 +1,475 @@
+"""Broken and hostile submissions: each gets a fair score and harms nothing.
+
+One batch of exercise 1 holds a correct, a partly correct and a blank
+submission beside one submission per kind of attack. It is graded with two
+jobs in sandboxes. Each attack has an expected score, worked out from the
+exercise's points (never from a grading run); the correct submissions must
+score full marks whatever ran next to them; the gradebook, ``solutions/``
+and the grading user's home are untouched; nothing keeps running; and the
+instructor's report names what was detected.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from grading import sandbox
+from grading.autograde import REPORTS, autograde
+from grading.course import REPO, Course
+from grading.executor import Guarded
+from grading.grades import part_scores
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "ex1_activations"
+SOURCE = REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+RELEASED = REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+WHY_SKIPPED = sandbox.check()
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _points() -> dict[str, float]:
+    return {c["metadata"]["nbgrader"]["grade_id"]:
+            float(c["metadata"]["nbgrader"]["points"])
+            for c in _load(SOURCE)["cells"]
+            if c["metadata"].get("nbgrader", {}).get("grade")}
+
+
+POINTS = _points()
+FULL = sum(POINTS.values())
+
+
+def _gid(cell: dict) -> str | None:
+    return cell["metadata"].get("nbgrader", {}).get("grade_id")
+
+
+def solved(parts: set[str] | None = None) -> dict:
+    """Return the release with the solution cells ``parts`` (all) filled."""
+    answers = {_gid(c): c["source"] for c in _load(SOURCE)["cells"]
+               if c["metadata"].get("nbgrader", {}).get("solution")}
+    nb = _load(RELEASED)
+    for cell in nb["cells"]:
+        if _gid(cell) in answers and (parts is None or _gid(cell) in parts):
+            cell["source"] = answers[_gid(cell)]
+    return nb
+
+
+def blank() -> dict:
+    return _load(RELEASED)
+
+
+def code(source: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": source,
+            "outputs": [], "execution_count": None}
+
+
+def with_cell(nb: dict, source: str, after: str | None = "setup") -> dict:
+    """Return ``nb`` with a student cell after the cell ``after`` (or last)."""
+    nb = copy.deepcopy(nb)
+    at = len(nb["cells"])
+    if after is not None:
+        at = 1 + next(i for i, c in enumerate(nb["cells"]) if _gid(c) == after)
+    nb["cells"].insert(at, code(source))
+    return nb
+
+
+def graded_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("grade")]
+
+
+def tagged(nb: dict) -> dict:
+    nb = copy.deepcopy(nb)
+    for cell in graded_cells(nb):
+        cell["metadata"]["tags"] = ["skip-execution", "raises-exception"]
+    return nb
+
+
+def edited(nb: dict, ids: set[str]) -> dict:
+    nb = copy.deepcopy(nb)
+    for cell in graded_cells(nb):
+        if _gid(cell) in ids:
+            cell["source"] = "pass\n"
+    return nb
+
+
+def deleted(nb: dict, ids: set[str]) -> dict:
+    nb = copy.deepcopy(nb)
+    nb["cells"] = [c for c in nb["cells"] if _gid(c) not in ids]
+    return nb
+
+
+def retagged(nb: dict, ids: set[str] | None = None) -> dict:
+    nb = copy.deepcopy(nb)
+    for cell in graded_cells(nb):
+        if ids is None or _gid(cell) in ids:
+            cell["metadata"]["nbgrader"]["grade"] = False
+            cell["metadata"]["nbgrader"]["points"] = 0
+    return nb
+
+
+def score_without(*ids: str) -> float:
+    return FULL - sum(POINTS[i] for i in ids)
+
+
+TRANSFORMER = """\
+def _blank_tests(lines):
+    return ["pass\\n"] if any("Part (" in l for l in lines) else lines
+get_ipython().input_transformers_cleanup.append(_blank_tests)
+"""
+
+CANARY_THIEF = """\
+def _last_line_only(lines):
+    if any("Part (" in l for l in lines):
+        return [l for l in lines if "ACTZOO_DONE" in l] or ["pass\\n"]
+    return lines
+ip = get_ipython()
+ip.input_transformers_post.append(_last_line_only)
+"""
+
+PATCH_LIBRARIES = """\
+import numpy
+numpy.allclose = lambda *a, **k: True
+numpy.testing.assert_allclose = lambda *a, **k: None
+"""
+
+REBIND_CHECKS = """\
+def assert_close(*args, **kwargs):
+    return None
+def assert_dtype_shape(*args, **kwargs):
+    return None
+def call_quietly(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+"""
+
+ALWAYS_EQUAL = """\
+class Anything(float):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+def relu(x, *a, **k):
+    return Anything(0.0)
+relu_grad = leaky_relu = leaky_relu_grad = elu = elu_grad = relu
+"""
+
+HIDDEN_TRACEBACK = """\
+ip = get_ipython()
+ip.showtraceback = lambda *a, **k: None
+ip._showtraceback = lambda *a, **k: None
+"""
+
+STEAL = """\
+import os
+targets = {targets!r}
+print("FOUND", [t for t in targets if os.path.exists(t)])
+for path in targets:
+    try:
+        open(path, "ab").write(b"ruined")
+        print("WROTE", path)
+    except OSError as exc:
+        print("cannot write", path, type(exc).__name__)
+"""
+
+PLANT = """\
+import os, pathlib
+startup = pathlib.Path.home() / ".ipython/profile_default/startup"
+startup.mkdir(parents=True, exist_ok=True)
+(startup / "00-pass.py").write_text("import builtins; builtins.PLANTED = 1\\n")
+for place in ("/tmp/planted.py", "/root/.ipython/profile_default/startup/00-pass.py",
+              os.path.expanduser("~/../planted.py")):
+    try:
+        pathlib.Path(place).write_text("PLANTED = 1\\n")
+        print("planted", place)
+    except OSError as exc:
+        print("could not plant", place, type(exc).__name__)
+"""
+
+CHECK_PLANTED = """\
+import os
+try:
+    PLANTED
+except NameError:
+    pass
+else:
+    raise AssertionError("a file planted by another student ran")
+assert not os.path.exists("/tmp/planted.py"), "another student's file is here"
+"""
+
+SETSID = """\
+import subprocess, sys
+child = subprocess.Popen(
+    [sys.executable, "-c", "import time\\nwhile True: time.sleep(1)"],
+    start_new_session=True)
+print("started", child.pid)
+"""
+
+FORK_BOMB = """\
+import os, time
+children = 0
+while True:
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        while True:
+            time.sleep(0.1)
+    children += 1
+print("forked", children, "children before the limit")
+"""
+
+MEMORY_BOMB = """\
+hoard = []
+while True:
+    hoard.append(bytearray(256 << 20))
+"""
+
+INFINITE_LOOP = """\
+while True:
+    pass
+"""
+
+FLOOD = """\
+import sys
+block = "x" * (1 << 20)
+for _ in range(100):
+    sys.stdout.write(block)
+"""
+
+EXIT_IN_CELL = """\
+import os
+os._exit(3)
+"""
+
+EXIT_IN_SOFTPLUS = """\
+import os
+def softplus(x, beta=1.0):
+    os._exit(4)
+"""
+
+NETWORK = """\
+import socket, urllib.request
+for target in (("127.0.0.1", {port}), ("10.0.2.2", 80), ("pypi.org", 443)):
+    try:
+        socket.create_connection(target, timeout=3).close()
+        print("CONNECTED", target)
+    except OSError as exc:
+        print("no connection to", target, type(exc).__name__)
+"""
+
+BACKGROUND_THREAD = """\
+import threading, time
+def later():
+    time.sleep(0.2)
+    import grading.checks
+    grading.checks.assert_close = lambda *a, **k: None
+threading.Thread(target=later, daemon=True).start()
+"""
+
+
+def _write(folder: Path, nb: dict | str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{ASSIGNMENT}.ipynb"
+    path.write_text(nb if isinstance(nb, str) else json.dumps(nb))
+
+
+def _submissions(port: int, course: Path = Path("/nowhere")
+                 ) -> dict[str, tuple[object, float]]:
+    """Return ``{student: (notebook or callable(folder), expected score)}``."""
+    ok = solved()
+    partial = solved({"relu", "leaky_relu"})
+    return {
+        "correct_a": (ok, FULL),
+        "correct_b": (ok, FULL),
+        "partial": (partial, POINTS["test_relu"] + POINTS["test_leaky_relu"]),
+        "blank": (blank(), 0.0),
+        "skip_execution_tags": (tagged(blank()), 0.0),
+        "tags_on_correct": (tagged(ok), 0.0),
+        "input_transformer": (with_cell(blank(), TRANSFORMER), 0.0),
+        "canary_thief": (with_cell(blank(), CANARY_THIEF), 0.0),
+        "patched_numpy": (with_cell(blank(), PATCH_LIBRARIES), 0.0),
+        "rebound_checks": (with_cell(blank(), REBIND_CHECKS, after="relu"), 0.0),
+        "always_equal": (with_cell(blank(), ALWAYS_EQUAL, after="relu"), 0.0),
+        "hidden_tracebacks": (with_cell(blank(), HIDDEN_TRACEBACK), 0.0),
+        "background_thread": (with_cell(blank(), BACKGROUND_THREAD), 0.0),
+        "edited_tests_blank": (edited(blank(), set(POINTS)), 0.0),
+        "edited_test_correct": (edited(ok, {"test_relu"}),
+                                score_without("test_relu")),
+        "deleted_tests": (deleted(ok, {"test_relu", "test_elu"}),
+                          score_without("test_relu", "test_elu")),
+        "deleted_tests_blank": (deleted(blank(), set(POINTS)), 0.0),
+        "retagged_tests_blank": (retagged(blank()), 0.0),
+        "retagged_test_correct": (retagged(ok, {"test_silu"}),
+                                  score_without("test_silu")),
+        "steals_and_writes": (with_cell(ok, STEAL.format(targets=[
+            str(course / "gradebook.db"), str(REPO / "solutions"),
+            str(SOURCE), str(course / "submitted"),
+            str(Path.home() / ".bashrc")]), after=None), FULL),
+        "plants_files": (with_cell(ok, PLANT, after=None), FULL),
+        "z_finds_no_plants": (with_cell(ok, CHECK_PLANTED), FULL),
+        "setsid_child": (with_cell(ok, SETSID), FULL),
+        "fork_bomb": (with_cell(ok, FORK_BOMB, after=None), FULL),
+        "memory_bomb": (with_cell(ok, MEMORY_BOMB, after="elu"), FULL),
+        "infinite_loop": (with_cell(ok, INFINITE_LOOP, after="relu"), FULL),
+        "huge_output": (with_cell(ok, FLOOD, after="relu"), FULL),
+        "exits_in_a_cell": (with_cell(ok, EXIT_IN_CELL, after="elu"), FULL),
+        "exits_in_a_test": (with_cell(ok, EXIT_IN_SOFTPLUS, after="softplus"),
+                            score_without("test_softplus")),
+        "network": (with_cell(ok, NETWORK.format(port=port)), FULL),
+        "malformed_json": (json.dumps(ok)[:5000], 0.0),
+        "renamed_notebook": ("renamed", 0.0),
+        "missing_notebook": ("missing", 0.0),
+    }
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(folder)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    if WHY_SKIPPED:
+        pytest.skip(f"sandboxes cannot be made here: {WHY_SKIPPED}")
+    root = tmp_path_factory.mktemp("attacks")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.5)
+    connections: list[object] = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connections.append(listener.accept())
+            except OSError:
+                continue
+
+    stop = threading.Event()
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    course = Course(root=root / "course")
+    submissions = _submissions(listener.getsockname()[1], course.root)
+    submitted = course.root / "submitted"
+    for student, (nb, _) in submissions.items():
+        folder = submitted / student / ASSIGNMENT
+        if nb == "renamed":
+            folder.mkdir(parents=True)
+            (folder / "my_activations.ipynb").write_text(json.dumps(solved()))
+        elif nb == "missing":
+            folder.mkdir(parents=True)
+            (folder / "notes.txt").write_text("I forgot the notebook\n")
+        else:
+            _write(folder, nb)
+    home_startup = Path.home() / ".ipython" / "profile_default" / "startup"
+    before = {
+        "solutions": _digest(REPO / "solutions"),
+        "home_startup": sorted(home_startup.glob("*")) if home_startup.is_dir()
+        else [],
+        "tmp_planted": Path("/tmp/planted.py").exists(),
+    }
+    executor = Guarded(limits=sandbox.Limits(cell_timeout=20, wall=300,
+                                             memory=2 << 30, processes=64))
+    result = autograde(course, ASSIGNMENT, executor=executor, jobs=2)
+    stop.set()
+    thread.join()
+    listener.close()
+    return {"course": course, "result": result, "submissions": submissions,
+            "before": before, "connections": connections,
+            "home_startup": home_startup}
+
+
+def _totals(course: Course) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for part in part_scores(course, ASSIGNMENT):
+        totals[part.student] = totals.get(part.student, 0.0) + part.score
+    return totals
+
+
+def test_there_are_at_least_fifteen_kinds_of_attack():
+    kinds = set(_submissions(1)) - {"correct_a", "correct_b", "partial",
+                                    "blank"}
+    assert len(kinds) >= 15
+
+
+def test_every_submission_gets_its_expected_score(batch):
+    totals = _totals(batch["course"])
+    expected = {s: score for s, (_, score) in batch["submissions"].items()}
+    wrong = {s: (totals.get(s, 0.0), want) for s, want in expected.items()
+             if totals.get(s, 0.0) != want}
+    assert not wrong, f"(got, expected): {wrong}"
+
+
+def test_correct_submissions_are_unaffected(batch):
+    totals = _totals(batch["course"])
+    assert totals["correct_a"] == totals["correct_b"] == FULL
+
+
+def test_the_course_folder_and_machine_are_intact(batch):
+    before = batch["before"]
+    assert _digest(REPO / "solutions") == before["solutions"]
+    home = batch["home_startup"]
+    now = sorted(home.glob("*")) if home.is_dir() else []
+    assert now == before["home_startup"]
+    assert Path("/tmp/planted.py").exists() == before["tmp_planted"]
+    # Every student with a notebook has scores: the gradebook was not
+    # ruined. (With no notebook at all, nbgrader records nothing: 0.)
+    students = {p.student for p in part_scores(batch["course"], ASSIGNMENT)}
+    assert set(batch["submissions"]) - {"missing_notebook"} <= students
+    assert not batch["connections"], "a kernel reached a port on the host"
+
+
+def test_nothing_keeps_running(batch):
+    for slot in range(4):
+        assert sandbox.processes_of(sandbox.FIRST_UID + slot) == []
+
+
+def test_the_report_names_what_was_detected(batch):
+    detections = batch["result"].detections
+    expect = {
+        "skip_execution_tags": "tags", "input_transformer": "transform",
+        "canary_thief": "input_transformers_post",
+        "patched_numpy": "numpy.allclose", "rebound_checks": "assert_close",
+        "always_equal": "__eq__", "hidden_tracebacks": "showtraceback",
+        "background_thread": "threading", "edited_tests_blank": "edited",
+        "deleted_tests": "deleted", "retagged_tests_blank": "retagged",
+        "infinite_loop": "timed out",
+        "huge_output": "dropped", "exits_in_a_cell": "died",
+        "malformed_json": "cannot be read", "renamed_notebook": "not a notebook",
+        "missing_notebook": "missing",
+    }
+    for student, word in expect.items():
+        text = " ".join(detections.get(student, []))
+        assert word in text, f"{student}: {detections.get(student)}"
+    for student in ("correct_a", "correct_b", "partial", "blank"):
+        assert detections[student] == [], (student, detections[student])
+    report = batch["course"].root / REPORTS / ASSIGNMENT / "patched_numpy.json"
+    assert "allclose" in report.read_text()
+
+
+def test_secrets_stay_out_of_reach(batch):
+    graded = (batch["course"].root / "autograded" / "steals_and_writes"
+              / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    cells = json.loads(graded.read_text())["cells"]
+    text = "".join("".join(o.get("text", "")) for c in cells
+                   for o in c.get("outputs", []))
+    assert "FOUND []\n" in text, text
+    assert "WROTE" not in text and "cannot write" in text
+    flood = (batch["course"].root / "autograded" / "huge_output"
+             / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    assert flood.stat().st_size < 8 << 20
