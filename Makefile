@@ -20,7 +20,8 @@ help:
 	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course):"
 	@echo "make release    regenerate exercises/ from solutions/"
 	@echo "make collect SUBMISSIONS=<folder or LMS zip> [ASSIGNMENT=name]"
-	@echo "make autograde [ASSIGNMENT=name]   grade collected submissions"
+	@echo "make autograde [ASSIGNMENT=name] [JOBS=n]   grade collected submissions,"
+	@echo "                each in a sandbox, n at once (default: one per core)"
 	@echo "make grades     export grades as CSV"
 	@echo "make feedback   write feedback pages (no hidden-test source)"
 
@@ -37,6 +38,7 @@ book: $(STAMP)
 
 test: $(STAMP)
 	sh scripts/install_chromium.sh
+	sh scripts/install_bubblewrap.sh
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
@@ -45,6 +47,8 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_activations.py
 	$(PY) benchmarks/bench_landscape.py
+	sh scripts/install_bubblewrap.sh
+	$(PY) benchmarks/bench_grading.py
 
 # Re-pin every package after editing pyproject.toml's dependencies.
 lock: $(STAMP)
@@ -63,6 +67,8 @@ clean:
 COURSE      ?= $(HOME)/activation-zoo-course
 SUBMISSIONS ?=
 ASSIGNMENT  ?=
+# Submissions graded at once; each runs in its own sandbox.
+JOBS        ?= $(shell nproc 2>/dev/null || echo 1)
 
 .PHONY: release release-check collect autograde grades feedback
 
@@ -78,7 +84,8 @@ collect: $(STAMP)
 	  $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 autograde: $(STAMP)
-	$(PY) -m grading --course "$(COURSE)" autograde $(ASSIGNMENT)
+	@sh scripts/install_bubblewrap.sh
+	$(PY) -m grading --course "$(COURSE)" autograde --jobs $(JOBS) $(ASSIGNMENT)
 
 grades: $(STAMP)
 	$(PY) -m grading --course "$(COURSE)" grades

@@ -6,7 +6,8 @@ Steps, in the order of a term:
                only reports differences and fails if there are any)
 ``collect``    copy submissions into the course folder, from a folder
                ``<student>/<assignment>/<notebook>.ipynb`` or an LMS zip
-``autograde``  run the hidden tests on the collected submissions
+``autograde``  run the hidden tests on the collected submissions, each in
+               a sandbox, ``--jobs N`` at once
 ``grades``     write ``grades.csv`` and ``parts.csv``
 ``feedback``   write one HTML page per student and notebook
 
@@ -22,6 +23,7 @@ import sys
 from pathlib import Path
 
 from grading.course import REPO, Course
+from grading.sandbox import Limits
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -33,6 +35,50 @@ def _course(args: argparse.Namespace) -> Course:
 
 def _assignments(course: Course, names: list[str]) -> list[str]:
     return names or course.assignments()
+
+
+def _autograde(course: Course, args: argparse.Namespace) -> int:
+    from grading.autograde import SandboxUnavailable, autograde
+    from grading.executor import Guarded, LocalKernel
+
+    if args.plain:
+        executor = LocalKernel(timeout=args.timeout)
+        print("grading: PLAIN nbgrader execution: student code runs "
+              "unisolated and unchecked", file=sys.stderr)
+    else:
+        executor = Guarded(limits=Limits(cell_timeout=args.timeout,
+                                         wall=args.wall,
+                                         memory=args.memory_mb << 20),
+                           sandboxed=not args.no_sandbox)
+        if args.no_sandbox:
+            print("grading: WARNING: NO SANDBOX. Student code runs as "
+                  f"{os.environ.get('USER', 'this user')} and can read and "
+                  "change everything this user can, the gradebook and "
+                  "solutions/ included. Tampering with the tests is still "
+                  "detected.", file=sys.stderr)
+    status = 0
+    for name in _assignments(course, args.assignments):
+        try:
+            result = autograde(course, name, args.students, executor,
+                               jobs=args.jobs)
+        except SandboxUnavailable as exc:
+            print(f"grading: cannot make sandboxes: {exc}.\nInstall "
+                  "bubblewrap and grade as root, or pass --no-sandbox to "
+                  "grade without isolation.", file=sys.stderr)
+            return 2
+        for student in result.graded:
+            print(f"{name}: graded {student} in "
+                  f"{result.seconds[student]:.1f} s")
+        for student, why in result.failed.items():
+            print(f"{name}: FAILED {student}: {why}")
+            status = 1
+        for student, lines in sorted(result.detections.items()):
+            for line in lines:
+                print(f"{name}: DETECTED {student}: {line}")
+        print(f"{name}: {len(result.graded)} graded, {len(result.failed)} "
+              f"failed in {result.wall_seconds:.0f} s; reports in "
+              f"{course.root / 'reports' / name}")
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +101,22 @@ def main(argv: list[str] | None = None) -> int:
     p = steps.add_parser("autograde", help="run the hidden tests")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--student", action="append", dest="students")
-    p.add_argument("--timeout", type=int, default=120,
-                   help="seconds a cell may run (default 120)")
+    p.add_argument("--jobs", "-j", type=int, default=1,
+                   help="submissions graded at once (default 1)")
+    p.add_argument("--timeout", type=int, default=Limits.cell_timeout,
+                   help=f"seconds a cell may run (default "
+                        f"{Limits.cell_timeout})")
+    p.add_argument("--wall", type=int, default=Limits.wall,
+                   help=f"seconds a notebook may run (default {Limits.wall})")
+    p.add_argument("--memory-mb", type=int, default=Limits.memory >> 20,
+                   help=f"memory of a sandbox in MiB (default "
+                        f"{Limits.memory >> 20})")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code WITHOUT isolation (every other "
+                        "guard stays on); only where sandboxes cannot be made")
+    p.add_argument("--plain", action="store_true",
+                   help="plain nbgrader execution: no sandbox, no guard "
+                        "(for trusted notebooks and comparisons)")
 
     p = steps.add_parser("grades", help="write grades.csv and parts.csv")
     p.add_argument("--out", type=Path, help="folder (default: the course)")
@@ -95,19 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.step == "autograde":
-        from grading.autograde import autograde
-        from grading.executor import LocalKernel
-        status = 0
-        for name in _assignments(course, args.assignments):
-            result = autograde(course, name, args.students,
-                               LocalKernel(timeout=args.timeout))
-            for student in result.graded:
-                print(f"{name}: graded {student} in "
-                      f"{result.seconds[student]:.1f} s")
-            for student, why in result.failed.items():
-                print(f"{name}: FAILED {student}: {why}")
-                status = 1
-        return status
+        return _autograde(course, args)
 
     if args.step == "grades":
         from grading.grades import write_csv

@@ -100,7 +100,7 @@ def check() -> str | None:
     program = bwrap()
     if program is None:
         return ("bubblewrap is not installed (Debian: apt-get install "
-                "bubblewrap, or scripts/install_system_packages.sh as root)")
+                "bubblewrap, or sh scripts/install_bubblewrap.sh as root)")
     if os.geteuid() != 0:
         return ("the grader must run as root to give each sandbox a user id "
                 "of its own and its limits (it drops every privilege inside)")

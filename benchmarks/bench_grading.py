@@ -1,0 +1,141 @@
+"""Benchmark: autograding throughput, plain nbgrader against the guarded grader.
+
+One batch of exercise 1 submissions (correct, partly correct and blank, in
+a fixed mix) is graded four ways, each from a fresh copy of the same
+collected course folder:
+
+1. ``nbgrader autograde``: plain nbgrader's command, one student after
+   another, kernels unisolated and unchecked;
+2. guarded, without the sandbox, one job: every guard but isolation, to
+   measure what the sandbox itself costs;
+3. guarded and sandboxed, one job;
+4. guarded and sandboxed, two jobs.
+
+It prints the seconds, submissions per minute and the ratios side by side,
+and checks that every way gives every student the same score.
+
+Run: ``.venv/bin/python benchmarks/bench_grading.py [--students 20]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grading.autograde import autograde, prepare
+from grading.collect import collect_folder
+from grading.course import REPO, Course, nbgrader_environment
+from grading.executor import Guarded
+from grading.grades import part_scores
+
+ASSIGNMENT = "ex1_activations"
+
+
+def submissions(inbox: Path, count: int) -> None:
+    """Write ``count`` submissions: 2 of 4 correct, 1 partly, 1 blank."""
+    source = json.loads((REPO / "solutions" / ASSIGNMENT
+                         / f"{ASSIGNMENT}.ipynb").read_text())
+    answers = {c["metadata"]["nbgrader"]["grade_id"]: c["source"]
+               for c in source["cells"]
+               if c["metadata"].get("nbgrader", {}).get("solution")}
+    released = (REPO / "exercises" / ASSIGNMENT
+                / f"{ASSIGNMENT}.ipynb").read_text()
+    parts = [set(answers), set(answers), {"relu", "leaky_relu", "elu"}, set()]
+    for i in range(count):
+        nb = json.loads(released)
+        for cell in nb["cells"]:
+            gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if gid in parts[i % 4]:
+                cell["source"] = answers[gid]
+        folder = inbox / f"student{i:03d}" / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(nb))
+
+
+def totals(course: Course) -> dict[str, float]:
+    """Return each student's total score in the gradebook."""
+    out: dict[str, float] = {}
+    for part in part_scores(course, ASSIGNMENT):
+        out[part.student] = out.get(part.student, 0.0) + part.score
+    return out
+
+
+def plain_nbgrader(course: Course) -> float:
+    """Return the seconds ``nbgrader autograde`` takes for the batch."""
+    config = course.root / "nbgrader_config.py"
+    release = course.config().CourseDirectory.release_directory
+    config.write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course.root)!r}\n"
+        f"c.CourseDirectory.source_directory = {str(course.solutions)!r}\n"
+        f"c.CourseDirectory.release_directory = {release!r}\n"
+        f"c.CourseDirectory.db_url = {course.db_url!r}\n"
+        "c.Execute.timeout = 120\n")
+    nbgrader = Path(sys.executable).with_name("nbgrader")
+    start = time.perf_counter()
+    with nbgrader_environment():
+        subprocess.run([str(nbgrader), "autograde", ASSIGNMENT, "--force"],
+                       cwd=course.root, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        tmp = Path(tmp)
+        submissions(tmp / "inbox", args.students)
+        template = Course(tmp / "template")
+        collect_folder(template, tmp / "inbox", ASSIGNMENT)
+        prepare(template, ASSIGNMENT)
+
+        def fresh(name: str) -> Course:
+            shutil.copytree(template.root, tmp / name)
+            return Course(tmp / name)
+
+        rows: list[tuple[str, float, dict[str, float]]] = []
+        course = fresh("plain")
+        seconds = plain_nbgrader(course)
+        rows.append(("nbgrader autograde (plain)", seconds, totals(course)))
+        for label, executor, jobs in (
+                ("guarded, no sandbox, 1 job", Guarded(sandboxed=False), 1),
+                ("guarded, sandboxed, 1 job", Guarded(), 1),
+                ("guarded, sandboxed, 2 jobs", Guarded(), 2)):
+            course = fresh(label.replace(" ", "_").replace(",", ""))
+            start = time.perf_counter()
+            result = autograde(course, ASSIGNMENT, executor=executor,
+                               jobs=jobs, progress=open("/dev/null", "w"))
+            seconds = time.perf_counter() - start
+            assert not result.failed, result.failed
+            rows.append((label, seconds, totals(course)))
+
+    n = args.students
+    base = rows[0][1]
+    print(f"Autograding {n} submissions of {ASSIGNMENT} "
+          f"(2 of 4 correct, 1 partly, 1 blank)\n")
+    print(f"{'grader':<30} {'seconds':>8} {'per min':>8} {'s/sub':>6} "
+          f"{'vs plain':>8}")
+    for label, seconds, _ in rows:
+        print(f"{label:<30} {seconds:8.1f} {60 * n / seconds:8.1f} "
+              f"{seconds / n:6.2f} {base / seconds:7.2f}x")
+    unsandboxed, sandboxed = rows[1][1], rows[2][1]
+    print(f"\nthe sandbox adds {100 * (sandboxed / unsandboxed - 1):+.1f}% "
+          f"per submission (1 job, guarded with and without it)")
+    print(f"the guard and sandbox add "
+          f"{100 * (sandboxed / base - 1):+.1f}% per submission against "
+          f"plain nbgrader (1 job)")
+    same = all(r[2] == rows[0][2] for r in rows)
+    print(f"every grader gave every student the same score: {same}")
+    if not same:
+        raise SystemExit("scores differ between graders")
+
+
+if __name__ == "__main__":
+    main()
