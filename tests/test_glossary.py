@@ -26,7 +26,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = ROOT / "chapters" / "glossary.md"
 #: Pages whose prose is not expected to link terms.
-UNLINKED = {"chapters/glossary", "chapters/api", "chapters/hands_on/instructors"}
+UNLINKED = {"chapters/glossary", "chapters/api", "chapters/hands_on/instructors",
+            "chapters/hands_on/grading_at_scale"}
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 INTRODUCED = re.compile(r"Introduced in \{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
