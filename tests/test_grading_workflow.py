@@ -30,7 +30,9 @@ from pathlib import Path
 import pytest
 
 from grading.assignment import leaked_lines, secret_lines
+from grading import sandbox
 from grading.autograde import autograde
+from grading.executor import Guarded
 from grading.collect import collect_folder
 from grading.course import REPO, Course
 from grading.feedback import write_feedback
@@ -107,7 +109,8 @@ def graded(tmp_path_factory):
     course = Course(root=tmp / "course")
     collected = collect_folder(course, inbox)
     start = time.perf_counter()
-    result = autograde(course, ASSIGNMENT)
+    result = autograde(course, ASSIGNMENT,
+                       executor=Guarded(sandboxed=sandbox.check() is None))
     elapsed = time.perf_counter() - start
     grades_csv, parts_csv = write_csv(course)
     pages = write_feedback(course, ASSIGNMENT)
@@ -191,6 +194,8 @@ def test_the_makefile_targets_grade_three_students(tmp_path):
     make = shutil.which("make")
     if make is None:
         pytest.skip("make is not installed")
+    if sandbox.check():
+        pytest.skip(f"make autograde needs sandboxes: {sandbox.check()}")
     inbox = tmp_path / "inbox"
     notebooks = {"ada": _with_solutions(_all_answers()), "ben": _load(RELEASED),
                  "cy": _with_solutions(CY_SOLUTIONS)}

@@ -260,9 +260,10 @@ def sanitize(submitted: NotebookNode, release: NotebookNode
         if not (is_test(original) or is_given(original)):
             continue
         if is_test(original):
-            tampered.setdefault(gid, "it was deleted")
-            findings.append(Finding("deleted", gid, "a test cell was missing "
-                                    "and was put back", True))
+            if gid not in tampered:
+                tampered[gid] = "it was deleted"
+                findings.append(Finding("deleted", gid, "a test cell was "
+                                        "missing and was put back", True))
         else:
             findings.append(Finding("deleted", gid, "a given cell was missing "
                                     "and was put back", False))
