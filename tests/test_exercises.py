@@ -15,7 +15,6 @@ is checked the same way without editing this file.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
