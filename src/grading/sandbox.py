@@ -231,11 +231,13 @@ def command(argv: list[str], workdir: Path, uid: int,
                 "group", "nsswitch.conf"):
         if (Path("/etc") / etc).exists():
             args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
-    made: set[Path] = set()
-    for root in readable_roots():
-        args += _mkdirs(root, made) + ["--ro-bind", str(root), str(root)]
+    # /tmp first: the environment or the work folder may live under it,
+    # and their binds must land on top of the empty /tmp, not under it.
     args += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--tmpfs", "/tmp"]
+    made: set[Path] = {Path("/tmp")}
+    for root in readable_roots():
+        args += _mkdirs(root, made) + ["--ro-bind", str(root), str(root)]
     args += _mkdirs(workdir, made) + ["--bind", str(workdir), str(workdir),
                                       "--chdir", str(workdir)]
     env = {
