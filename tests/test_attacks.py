@@ -379,6 +379,7 @@ def batch(tmp_path_factory):
     home_startup = Path.home() / ".ipython" / "profile_default" / "startup"
     before = {
         "solutions": _digest(REPO / "solutions"),
+        "submitted": _digest(submitted),
         "home_startup": sorted(home_startup.glob("*")) if home_startup.is_dir()
         else [],
         "tmp_planted": Path("/tmp/planted.py").exists(),
@@ -423,6 +424,9 @@ def test_correct_submissions_are_unaffected(batch):
 def test_the_course_folder_and_machine_are_intact(batch):
     before = batch["before"]
     assert _digest(REPO / "solutions") == before["solutions"]
+    submitted = batch["course"].root / "submitted"
+    assert _digest(submitted) == before["submitted"], \
+        "a submission changed what students handed in"
     home = batch["home_startup"]
     now = sorted(home.glob("*")) if home.is_dir() else []
     assert now == before["home_startup"]
