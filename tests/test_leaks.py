@@ -31,11 +31,10 @@ CHAPTERS = ROOT / "chapters"
 _KINDS = r"(?:SOLUTION|HIDDEN TESTS|MARK SCHEME)"
 BEGIN = re.compile(rf"^\s*#+\s*BEGIN {_KINDS}\s*$")
 END = re.compile(rf"^\s*#+\s*END {_KINDS}\s*$")
-#: A marker on a line of its own, as in a notebook cell. A page may name
-#: the markers in prose (the instructor page explains them); a leaked cell
-#: carries them on their own lines.
-MARKER_LINE = re.compile(rf"^[ \t]*#+[ \t]*(?:BEGIN|END) {_KINDS}[ \t]*$",
-                         re.MULTILINE)
+#: A marker anywhere, on a line of its own as in a leaked cell or in
+#: prose: no page of the site spells them out (the instructor page
+#: describes them without doing so), so any occurrence is a leak.
+MARKER_LINE = re.compile(rf"(?:BEGIN|END) {_KINDS}")
 #: Secrets shorter than this (spaces not counted) are skipped: lines such
 #: as ``else:``, ``return out`` or ``x = x.T`` tell nothing about the answer
 #: and would match unrelated text in the theme's scripts.
@@ -251,12 +250,18 @@ def test_scanner_finds_secrets_in_notebooks_zips_and_indexes(secrets,
     assert "_downloads/ex.ipynb (strings)" in "".join(leaks)
 
 
-def test_scanner_finds_markers_on_their_own_lines_only(tmp_path):
+def test_scanner_finds_markers_in_cells_and_in_prose(tmp_path):
     (tmp_path / "cell.txt").write_text("x = 1\n    ### BEGIN SOLUTION\n")
     (tmp_path / "prose.md").write_text(
-        "Solutions sit between `### BEGIN SOLUTION` and `### END SOLUTION`.\n")
+        "Solutions sit between `### BEGIN SOLUTION` and `### END SOLUTION`.\n"
+        "Hidden tests follow ### BEGIN HIDDEN TESTS.\n")
+    (tmp_path / "fine.md").write_text(
+        "Each block sits between `### BEGIN` and `### END` markers.\n")
     assert find_leaks(tmp_path, {}) == [
-        "cell.txt: marker '### BEGIN SOLUTION'"]
+        "cell.txt: marker 'BEGIN SOLUTION'",
+        "prose.md: marker 'BEGIN SOLUTION'",
+        "prose.md: marker 'END SOLUTION'",
+        "prose.md: marker 'BEGIN HIDDEN TESTS'"]
 
 
 @pytest.mark.slow
