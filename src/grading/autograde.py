@@ -403,11 +403,10 @@ def _guarded(course: Course, assignment: str, names: list[str],
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                                  initializer=_init_worker,
                                  initargs=(slots,)) as pool:
-            begun = {pool.submit(run_submission, task): (student,
-                                                         time.perf_counter())
+            begun = {pool.submit(run_submission, task): student
                      for student, task in tasks.items()}
             for future in as_completed(begun):
-                student, began = begun[future]
+                student = begun[future]
                 try:
                     report = future.result()
                 except Exception as exc:  # noqa: BLE001 - reported, batch goes on
@@ -416,13 +415,18 @@ def _guarded(course: Course, assignment: str, names: list[str],
                                         f"{type(exc).__name__}: {exc}"]}
                 (reports / f"{student}.json").write_text(
                     json.dumps(report, indent=1) + "\n")
+                began = time.perf_counter()
                 failure = _store(course, assignment, student, staging)
                 if failure:
                     result.failed[student] = failure
                 else:
                     result.graded.append(student)
                 result.detections[student] = _detections(report)
-                result.seconds[student] = time.perf_counter() - began
+                # The submission's own time: its runs and its storing,
+                # not the time it waited for a free job.
+                result.seconds[student] = time.perf_counter() - began + sum(
+                    run.get("seconds", 0.0)
+                    for run in report.get("notebooks", {}).values())
                 bar.update(student, failure is None,
                            bool(result.detections[student]))
     finally:
