@@ -257,8 +257,29 @@ def _store(course: Course, assignment: str, student: str,
             coursedir = CourseDirectory(config=config)
             Autograde(coursedir=coursedir, config=config).start()
     except NbGraderException as exc:
+        record_zero(course, assignment, student)
         return str(exc) or type(exc).__name__
     return None
+
+
+def record_zero(course: Course, assignment: str, student: str) -> None:
+    """Record 0 for every ungraded cell of a submission that failed.
+
+    nbgrader records nothing for a submission without a notebook it can
+    read, so the student would be missing from the grades; here they
+    appear, with 0 for every part nothing scored.
+    """
+    from nbgrader.api import Gradebook
+
+    with nbgrader_environment(), Gradebook(course.db_url) as gb:
+        gb.update_or_create_student(student)
+        submission = gb.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.auto_score is None and grade.manual_score is None:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def _detections(report: dict[str, Any]) -> list[str]:
