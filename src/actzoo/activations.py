@@ -65,8 +65,9 @@ __all__ = [
 
 Array = NDArray[np.floating]
 
-#: SELU's alpha and scale (Klambauer et al., 2017), as in PyTorch.
+#: SELU's alpha (Klambauer et al., 2017), as in PyTorch.
 SELU_ALPHA = 1.6732632423543772848170429916717
+#: SELU's scale lambda (Klambauer et al., 2017), as in PyTorch.
 SELU_SCALE = 1.0507009873554804934193349852946
 
 # Beyond |x| = 1000, exp(-|x|) is exactly 0 in float32 and float64, so every
