@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from grading.assignment import with_answers
 from grading.autograde import autograde, prepare
 from grading.collect import collect_folder
 from grading.course import REPO, Course, nbgrader_environment
@@ -39,20 +40,11 @@ ASSIGNMENT = "ex1_activations"
 
 def submissions(inbox: Path, count: int) -> None:
     """Write ``count`` submissions: 2 of 4 correct, 1 partly, 1 blank."""
-    source = json.loads((REPO / "solutions" / ASSIGNMENT
-                         / f"{ASSIGNMENT}.ipynb").read_text())
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: c["source"]
-               for c in source["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")}
-    released = (REPO / "exercises" / ASSIGNMENT
-                / f"{ASSIGNMENT}.ipynb").read_text()
-    parts = [set(answers), set(answers), {"relu", "leaky_relu", "elu"}, set()]
+    source = REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    released = REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    mix = [None, None, {"relu", "leaky_relu", "elu"}, set()]
     for i in range(count):
-        nb = json.loads(released)
-        for cell in nb["cells"]:
-            gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
-            if gid in parts[i % 4]:
-                cell["source"] = answers[gid]
+        nb = with_answers(source, released, mix[i % 4])
         folder = inbox / f"student{i:03d}" / ASSIGNMENT
         folder.mkdir(parents=True)
         (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(nb))

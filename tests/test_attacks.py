@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from grading import sandbox
+from grading.assignment import parts, with_answers
 from grading.autograde import REPORTS, autograde
 from grading.course import REPO, Course
 from grading.executor import Guarded
@@ -38,14 +39,7 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def _points() -> dict[str, float]:
-    return {c["metadata"]["nbgrader"]["grade_id"]:
-            float(c["metadata"]["nbgrader"]["points"])
-            for c in _load(SOURCE)["cells"]
-            if c["metadata"].get("nbgrader", {}).get("grade")}
-
-
-POINTS = _points()
+POINTS = {p.grade_id: p.points for p in parts(SOURCE)}
 FULL = sum(POINTS.values())
 
 
@@ -53,15 +47,9 @@ def _gid(cell: dict) -> str | None:
     return cell["metadata"].get("nbgrader", {}).get("grade_id")
 
 
-def solved(parts: set[str] | None = None) -> dict:
-    """Return the release with the solution cells ``parts`` (all) filled."""
-    answers = {_gid(c): c["source"] for c in _load(SOURCE)["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")}
-    nb = _load(RELEASED)
-    for cell in nb["cells"]:
-        if _gid(cell) in answers and (parts is None or _gid(cell) in parts):
-            cell["source"] = answers[_gid(cell)]
-    return nb
+def solved(answers: set[str] | None = None) -> dict:
+    """Return the release with the answer cells ``answers`` (all) filled."""
+    return with_answers(SOURCE, RELEASED, answers)
 
 
 def blank() -> dict:

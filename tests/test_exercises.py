@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from grading.assignment import leaked_lines, notebook_text, parts, source_text
+from grading.assignment import (leaked_lines, notebook_text, parts,
+                                source_text, with_answers)
 from grading import sandbox
 from grading.autograde import autograde
 from grading.executor import Guarded
@@ -83,28 +84,12 @@ def test_exercises_are_exactly_a_fresh_release():
     assert release_differences(repo=REPO) == []
 
 
-def _solved(name: str) -> dict:
-    """Return the released notebook with every answer cell filled in.
-
-    This is what a student who solved everything hands in: the test cells
-    are the released ones, only the answers are theirs.
-    """
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: c["source"]
-               for c in json.loads(_source(name).read_text())["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")}
-    nb = json.loads(_released(name).read_text())
-    for cell in nb["cells"]:
-        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if gid in answers:
-            cell["source"] = answers[gid]
-    return nb
-
-
 @pytest.mark.slow
 def test_solutions_score_full_marks_and_released_notebooks_zero(tmp_path):
     inbox = tmp_path / "inbox"
     for name in ASSIGNMENTS:
-        for student, text in (("solver", json.dumps(_solved(name))),
+        for student, text in (("solver", json.dumps(
+                                  with_answers(_source(name), _released(name)))),
                               ("blank", _released(name).read_text())):
             dest = inbox / student / name / f"{name}.ipynb"
             dest.parent.mkdir(parents=True, exist_ok=True)

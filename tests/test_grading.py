@@ -20,7 +20,7 @@ import torch
 import actzoo
 from grading import checks
 from grading.assignment import (leaked_lines, notebook_text, parts,
-                                parts_table, secret_lines)
+                                parts_table, secret_lines, with_answers)
 from grading.collect import collect_folder, collect_zip, student_id
 from grading.course import REPO, Course, load_repo_config
 from grading.executor import LocalKernel
@@ -141,6 +141,20 @@ TOY = {"cells": [
     _cell("# Part (b): more\nassert g(0) == 0", grade=True,
           grade_id="test_g", points=1.5),
 ]}
+
+
+def test_with_answers_fills_only_the_named_answer_cells():
+    released = {"cells": [dict(c) for c in TOY["cells"]]}
+    released["cells"][0] = _cell("raise NotImplementedError()",
+                                 solution=True, grade=False, grade_id="f")
+    assert with_answers(TOY, released, set())["cells"] == released["cells"]
+    full = with_answers(TOY, released)
+    assert full["cells"][0]["source"] == TOY["cells"][0]["source"]
+    # Test cells stay as released, and the input is not changed.
+    assert full["cells"][1:] == released["cells"][1:]
+    assert released["cells"][0]["source"] == "raise NotImplementedError()"
+    with pytest.raises(ValueError, match="test_f"):
+        with_answers(TOY, released, {"test_f"})
 
 
 def test_parts_read_points_and_titles():

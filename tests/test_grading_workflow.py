@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from grading.assignment import leaked_lines, secret_lines
+from grading.assignment import (leaked_lines, parts, secret_lines,
+                                with_answers)
 from grading import sandbox
 from grading.autograde import autograde
 from grading.executor import Guarded
@@ -61,30 +62,12 @@ def _load(path: Path) -> dict:
 
 def _points() -> dict[str, float]:
     """Return each graded cell's points, read straight from the source."""
-    return {c["metadata"]["nbgrader"]["grade_id"]:
-            float(c["metadata"]["nbgrader"]["points"])
-            for c in _load(SOURCE)["cells"]
-            if c["metadata"].get("nbgrader", {}).get("grade")}
+    return {p.grade_id: p.points for p in parts(SOURCE)}
 
 
-def _with_solutions(grade_ids: set[str]) -> dict:
-    """Return the released notebook with some solution cells filled in."""
-    source = {c["metadata"]["nbgrader"]["grade_id"]: c
-              for c in _load(SOURCE)["cells"]
-              if c["metadata"].get("nbgrader", {}).get("solution")}
-    nb = _load(RELEASED)
-    for cell in nb["cells"]:
-        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if gid in grade_ids:
-            cell["source"] = source[gid]["source"]
-    return nb
-
-
-def _all_answers() -> set[str]:
-    """Return the ids of every answer cell of the source notebook."""
-    return {c["metadata"]["nbgrader"]["grade_id"]
-            for c in _load(SOURCE)["cells"]
-            if c["metadata"].get("nbgrader", {}).get("solution")}
+def _with_solutions(answers: set[str] | None = None) -> dict:
+    """Return the released notebook with answer cells (all) filled in."""
+    return with_answers(SOURCE, RELEASED, answers)
 
 
 @pytest.fixture(scope="module")
@@ -92,13 +75,13 @@ def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("workflow")
     inbox = tmp / "inbox"
     # What students hand in: the released notebook with their answers.
-    dee = _with_solutions(_all_answers())
+    dee = _with_solutions()
     for cell in dee["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "relu":
             text = "".join(cell["source"])
             # Keep relu_grad; replace only relu.
             cell["source"] = TORCH_RELU + text[text.index("\n\ndef relu_grad"):]
-    notebooks = {"ada": _with_solutions(_all_answers()), "ben": _load(RELEASED),
+    notebooks = {"ada": _with_solutions(), "ben": _load(RELEASED),
                  "cy": _with_solutions(CY_SOLUTIONS), "dee": dee}
     for student, nb in notebooks.items():
         folder = inbox / student / ASSIGNMENT
@@ -197,7 +180,7 @@ def test_the_makefile_targets_grade_three_students(tmp_path):
     if sandbox.check():
         pytest.skip(f"make autograde needs sandboxes: {sandbox.check()}")
     inbox = tmp_path / "inbox"
-    notebooks = {"ada": _with_solutions(_all_answers()), "ben": _load(RELEASED),
+    notebooks = {"ada": _with_solutions(), "ben": _load(RELEASED),
                  "cy": _with_solutions(CY_SOLUTIONS)}
     for student, nb in notebooks.items():
         folder = inbox / student / ASSIGNMENT

@@ -68,6 +68,40 @@ def parts(notebook: Path | dict[str, Any]) -> list[Part]:
     return found
 
 
+def with_answers(source: Path | dict[str, Any],
+                 released: Path | dict[str, Any],
+                 answers: set[str] | None = None) -> dict[str, Any]:
+    """Return the released notebook with answers copied from the source.
+
+    This is what a student who solved those parts hands in: every cell is
+    the released one, except that the answer cells named in ``answers``
+    (every answer cell when None) hold the source notebook's solution.
+
+    Raises
+    ------
+    ValueError
+        If ``answers`` names a cell that is not an answer cell.
+    """
+    solutions = {c["metadata"]["nbgrader"]["grade_id"]: c["source"]
+                 for c in _cells(source)
+                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    wanted = set(solutions) if answers is None else set(answers)
+    unknown = sorted(wanted - set(solutions))
+    if unknown:
+        raise ValueError(f"not answer cells: {', '.join(unknown)}; the "
+                         f"answer cells are {', '.join(sorted(solutions))}")
+    if isinstance(released, dict):
+        notebook = json.loads(json.dumps(released))
+    else:
+        with open(released, encoding="utf-8") as fh:
+            notebook = json.load(fh)
+    for cell in notebook["cells"]:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in wanted:
+            cell["source"] = solutions[gid]
+    return notebook
+
+
 def parts_table(notebook: Path) -> str:
     """Return a Markdown table of the parts of ``notebook`` and a total."""
     rows = [f"| {p.title} | `{p.grade_id}` | {p.points:g} |"

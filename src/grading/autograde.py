@@ -39,6 +39,7 @@ from traitlets import Unicode
 from grading import integrity, sandbox
 from grading.course import Course, nbgrader_environment
 from grading.executor import Executor, Guarded, LocalKernel
+from grading.run import run_notebook
 
 #: The course folder's subfolders this module writes besides nbgrader's.
 STAGING = ".staging"
@@ -182,8 +183,10 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
             if uid is not None:
                 for p in workdir.rglob("*"):
                     os.chown(p, uid, uid)
-            run = integrity_run(clean, workdir, uid, executor, sources,
-                                findings)
+            run = run_notebook(
+                clean, workdir, uid=uid, limits=executor.limits,
+                modules=integrity.imported_modules(sources),
+                findings=findings).as_dict()
         finally:
             sandbox.remove_tree(workdir)
         for cell in clean.cells:
@@ -191,16 +194,6 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
         nbformat.write(clean, out / f"{name}.ipynb")
         report["notebooks"][name] = run
     return report
-
-
-def integrity_run(nb: Any, workdir: Path, uid: int | None, executor: Guarded,
-                  sources: list[str], findings: list[Any]) -> dict[str, Any]:
-    """Return the JSON-ready report of running ``nb`` under guard."""
-    from grading.run import run_notebook
-    report = run_notebook(nb, workdir, uid=uid, limits=executor.limits,
-                          modules=integrity.imported_modules(sources),
-                          findings=findings)
-    return report.as_dict()
 
 
 # ------------------------------------------------------------ stage 2: store

@@ -26,7 +26,6 @@ nbgrader scores a test cell: no error output, full points.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
