@@ -199,3 +199,20 @@ def test_the_sandbox_command_isolates(tmp_path):
     assert not any(Path(b) == REPO or Path(b) in REPO.parents or
                    (REPO / "solutions").is_relative_to(Path(b))
                    for b in binds if b != "/usr"), binds
+
+
+def test_the_instructor_page_states_the_default_limits():
+    page = (REPO / "chapters" / "hands_on" / "instructors.md").read_text()
+    rows = {}
+    for line in page.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3:
+            rows[cells[0]] = cells[1]
+    limits = sandbox.Limits()
+    assert rows["time per cell"] == f"{limits.cell_timeout} s"
+    assert rows["time for the whole notebook"] == f"{limits.wall} s"
+    assert rows["memory for the sandbox as a whole"] == \
+        f"{limits.memory >> 30} GiB"
+    assert rows["processes"] == str(limits.processes)
+    assert rows["size of any file it writes"] == f"{limits.file_size >> 20} MiB"
+    assert rows["output kept"] == f"{limits.output >> 20} MiB"
