@@ -4,9 +4,10 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
-# The stamp records which lock file the environment was built from, so an
-# edited lock or pyproject re-installs and nothing else does.
-STAMP  := $(VENV)/.installed
+# scripts/setup_venv.py checks the interpreter's version first, rebuilds
+# .venv when PYTHON changes, re-installs when the lock or pyproject change,
+# and otherwise returns at once.
+STAMP  := venv
 
 .PHONY: help venv book test test-fast bench lock clean
 
@@ -25,13 +26,9 @@ help:
 	@echo "make grades     export grades as CSV"
 	@echo "make feedback   write feedback pages (no hidden-test source)"
 
-venv: $(STAMP)
-
-$(STAMP): requirements-lock.txt pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lock.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	@touch $(STAMP)
+venv:
+	@test -n "$(PYTHON)" || { echo "setup: no python3 found; run 'make PYTHON=/path/to/python3.11'"; exit 2; }
+	@$(PYTHON) scripts/setup_venv.py
 
 book: $(STAMP)
 	$(PY) scripts/build_book.py
@@ -52,7 +49,7 @@ bench: $(STAMP)
 
 # Re-pin every package after editing pyproject.toml's dependencies.
 lock: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[course,test]"
+	$(PY) -m pip install --quiet -e ".[torch,course,test]"
 	$(PY) -m pip freeze --all --exclude-editable | grep -v '^pip==' \
 	  | sed 's/+cpu$$//' > requirements-lock.txt
 
