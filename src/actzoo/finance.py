@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from actzoo._checks import real_param
+from actzoo._optional import require_torch
 from actzoo.activations import relu, softplus
 
 __all__ = [
@@ -406,7 +407,7 @@ def fit_payoff_network(
     seed : int
         Seed for the initial weights; same seed, same network.
     """
-    import torch
+    torch = require_torch("actzoo.finance")
 
     S = _prices(S, "fit_payoff_network").reshape(-1)
     if S.size < 2 or np.ptp(S) == 0:
@@ -427,7 +428,7 @@ def fit_payoff_network(
 def _fit(
     payoff: Payoff, S: Array, n_hidden: int, steps: int, lr: float, seed: int
 ) -> FittedPayoffNetwork:
-    import torch
+    torch = require_torch("actzoo.finance")
 
     m, s = float(S.mean()), float(np.ptp(S) / 2)
     u = torch.tensor((S - m) / s, dtype=torch.float64)[:, None]

@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from actzoo._checks import real_param
+from actzoo._optional import require_torch
 from actzoo.activations import relu_grad
 
 __all__ = [
@@ -242,7 +243,7 @@ def torch_slopes_at_zero(dtype: Any = None) -> dict[str, float]:
     dtype : torch.dtype, optional
         ``torch.float64`` by default.
     """
-    import torch
+    torch = require_torch("actzoo.kink")
 
     dtype = torch.float64 if dtype is None else dtype
     spellings: dict[str, Callable[[Any], Any]] = {

@@ -27,7 +27,14 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Mapping
 import numpy as np
-import torch
+try:
+    import torch
+except ModuleNotFoundError as _err:
+    if _err.name != "torch":
+        raise
+    from actzoo._optional import missing_torch
+
+    raise missing_torch(__name__) from None
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 from torch.func import functional_call

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from actzoo._checks import real_param
+from actzoo._optional import require_torch
 from actzoo.registry import ACTIVATIONS
 
 __all__ = [
@@ -98,7 +99,7 @@ def sine_problem(k: int = 1) -> PoissonProblem:
 
 
 def _activation(name: str) -> Callable[[Any], Any]:
-    import torch
+    torch = require_torch("actzoo.pinn")
 
     if name == "tanh":
         return torch.tanh
@@ -113,7 +114,7 @@ class _Mlp:
     """A 1 -> width -> ... -> 1 network with explicit float64 parameters."""
 
     def __init__(self, activation: str, widths: Sequence[int], seed: int) -> None:
-        import torch
+        torch = require_torch("actzoo.pinn")
 
         self.act = _activation(activation)
         gen = torch.Generator().manual_seed(seed)
@@ -145,7 +146,7 @@ def second_derivative(u: Callable[[Any], Any], x: Any) -> tuple[Any, Any]:
     autograd finds no dependence of :math:`u'` on :math:`x` (ReLU: the
     derivative is piecewise constant) the second derivative is zero.
     """
-    import torch
+    torch = require_torch("actzoo.pinn")
 
     x = x.detach().requires_grad_(True)
     y = u(x)
@@ -230,7 +231,7 @@ def train_pinn(
     seed : int
         Seed of the initial weights.
     """
-    import torch
+    torch = require_torch("actzoo.pinn")
 
     problem = sine_problem() if problem is None else problem
     _activation(activation)  # fail early on an unknown name
@@ -259,7 +260,7 @@ def _train(
     lbfgs_steps: int,
     seed: int,
 ) -> PinnResult:
-    import torch
+    torch = require_torch("actzoo.pinn")
 
     start = time.perf_counter()
     net = _Mlp(activation, widths, seed)

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from actzoo import activations as _a
+from actzoo._optional import require_torch
 
 __all__ = ["ACTIVATIONS", "Activation"]
 
@@ -91,7 +92,7 @@ class Activation:
 
     def torch_fn(self) -> Callable[..., Any]:
         """Return the ``torch.nn.functional`` counterpart (imports torch)."""
-        import torch.nn.functional as F
+        F = require_torch("actzoo.registry").nn.functional
 
         return getattr(F, self.torch_name)
 
@@ -106,7 +107,7 @@ class Activation:
         (piecewise-linear members), autograd has no second derivative and
         zeros are returned, as for a function whose curvature is 0.
         """
-        import torch
+        torch = require_torch("actzoo.registry")
 
         arr = np.asarray(x)
         if arr.dtype not in (np.float32, np.float64):

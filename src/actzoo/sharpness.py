@@ -17,7 +17,14 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-import torch
+try:
+    import torch
+except ModuleNotFoundError as _err:
+    if _err.name != "torch":
+        raise
+    from actzoo._optional import missing_torch
+
+    raise missing_torch(__name__) from None
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 from torch.func import functional_call

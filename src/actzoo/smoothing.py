@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from actzoo._checks import real_param
+from actzoo._optional import require_torch
 from actzoo.activations import relu, softplus
 from actzoo.registry import ACTIVATIONS
 
@@ -97,7 +98,7 @@ def loss_hessian(
     Hessian jumps wherever a data point crosses a unit's kink
     (:func:`kink_crossings`).
     """
-    import torch
+    torch = require_torch("actzoo.smoothing")
 
     if name not in ACTIVATIONS:
         raise KeyError(f"loss_hessian: unknown activation {name!r}")

@@ -28,7 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
+try:
+    import torch
+except ModuleNotFoundError as _err:
+    if _err.name != "torch":
+        raise
+    from actzoo._optional import missing_torch
+
+    raise missing_torch(__name__) from None
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 

@@ -1,0 +1,146 @@
+r"""Smoothing the kink: softplus's gap to ReLU, and the curvature smooth units add.
+
+Examples
+--------
+>>> import numpy as np
+>>> from actzoo import smoothing
+>>> gap, x_at = smoothing.largest_softplus_gap(4.0, np.linspace(-3, 3, 601))
+>>> round(gap * 4.0, 6), float(x_at)  # ln 2 at x = 0
+(0.693147, 0.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from actzoo._checks import real_param
+from actzoo._optional import require_torch
+from actzoo.activations import relu, softplus
+from actzoo.registry import ACTIVATIONS
+
+#: A softplus threshold no finite ``beta * x`` exceeds.
+_NO_THRESHOLD = float(np.finfo(np.float64).max)
+
+__all__ = [
+    "kink_crossings",
+    "largest_softplus_gap",
+    "loss_hessian",
+    "network_input_curvature",
+    "softplus_gap",
+]
+
+
+def softplus_gap(x: ArrayLike, beta: float = 1.0) -> NDArray[np.float64]:
+    r"""Return :math:`\operatorname{softplus}_\beta(x) - \operatorname{ReLU}(x) = \tfrac{1}{\beta}\ln(1 + e^{-\beta|x|})`.
+
+    The linear cut-off of PyTorch's softplus (``threshold``) is moved out of
+    reach, so the exact smooth function is compared.
+    """
+    beta = real_param(beta, "beta", "softplus_gap", positive=True)
+    x = np.asarray(x, dtype=np.float64)
+    return softplus(x, beta=beta, threshold=_NO_THRESHOLD) - relu(x)
+
+
+def largest_softplus_gap(beta: float, x: ArrayLike) -> tuple[float, float]:
+    r"""Return the largest :func:`softplus_gap` on the grid ``x`` and where it occurs.
+
+    Analytically the gap is largest at :math:`x = 0`, where it is
+    :math:`\ln 2/\beta`.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError("largest_softplus_gap: x must be a non-empty 1-D grid")
+    gap = softplus_gap(x, beta)
+    i = int(np.argmax(gap))
+    return float(gap[i]), float(x[i])
+
+
+def _unit_params(theta: ArrayLike, func: str) -> tuple[NDArray, NDArray, NDArray]:
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.ndim != 1 or theta.size % 3:
+        raise ValueError(
+            f"{func}: theta must be a 1-D array (w, b, a) of length 3k, "
+            f"got shape {theta.shape}"
+        )
+    return np.split(theta, 3)
+
+
+def network_input_curvature(
+    name: str, theta: ArrayLike, x: ArrayLike, **params: Any
+) -> NDArray[np.float64]:
+    r"""Return :math:`u''(x) = \sum_j a_j w_j^2\,\varphi''(w_j x + b_j)` for :math:`u(x) = \sum_j a_j \varphi(w_j x + b_j)`.
+
+    ``theta`` is the concatenation :math:`(w, b, a)` of the :math:`k`
+    hidden units' parameters. For ReLU this is 0 wherever it is defined:
+    a ReLU network is piecewise linear.
+    """
+    if name not in ACTIVATIONS:
+        raise KeyError(f"network_input_curvature: unknown activation {name!r}")
+    w, b, a = _unit_params(theta, "network_input_curvature")
+    x = np.asarray(x, dtype=np.float64)
+    z = np.multiply.outer(x, w) + b
+    return ACTIVATIONS[name].grad2(z, **params) @ (a * w * w)
+
+
+def loss_hessian(
+    name: str, theta: ArrayLike, x: ArrayLike, y: ArrayLike, **params: Any
+) -> NDArray[np.float64]:
+    r"""Return the Hessian in :math:`\theta = (w, b, a)` of :math:`\mathcal{L} = \frac{1}{2N}\sum_i (u(x_i) - y_i)^2`.
+
+    :math:`u(x) = \sum_j a_j \varphi(w_j x + b_j)`. Computed by PyTorch's
+    double backward in float64. The Hessian splits into the Gauss-Newton
+    part :math:`\frac1N\sum_i \nabla u_i \nabla u_i^\top` and a residual
+    part :math:`\frac1N\sum_i r_i \nabla^2 u_i`. For ReLU the terms of
+    :math:`\nabla^2 u_i` that involve :math:`\varphi''` vanish, and the
+    Hessian jumps wherever a data point crosses a unit's kink
+    (:func:`kink_crossings`).
+    """
+    torch = require_torch("actzoo.smoothing")
+
+    if name not in ACTIVATIONS:
+        raise KeyError(f"loss_hessian: unknown activation {name!r}")
+    act = ACTIVATIONS[name]
+    _unit_params(theta, "loss_hessian")
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
+    if xt.shape != yt.shape or xt.ndim != 1:
+        raise ValueError(f"loss_hessian: x and y must be 1-D of one length, got "
+                         f"{tuple(xt.shape)} and {tuple(yt.shape)}")
+
+    def loss(t: Any) -> Any:
+        w, b, a = torch.chunk(t, 3)
+        u = act.torch(xt[:, None] * w + b, **params) @ a
+        return 0.5 * torch.mean((u - yt) ** 2)
+
+    t0 = torch.as_tensor(np.asarray(theta, dtype=np.float64))
+    return torch.autograd.functional.hessian(loss, t0).numpy()
+
+
+def kink_crossings(
+    theta: ArrayLike,
+    direction: ArrayLike,
+    x: ArrayLike,
+    t_range: tuple[float, float] = (-1.0, 1.0),
+) -> NDArray[np.float64]:
+    r"""Return the sorted :math:`t` in ``t_range`` where some :math:`w_j x_i + b_j` is 0 on :math:`\theta + t\,d`.
+
+    Along the line the pre-activation :math:`z_{ij}(t) = (w_j + t\,d_{w_j})
+    x_i + b_j + t\,d_{b_j}` is linear in :math:`t`, so each pair
+    :math:`(i, j)` crosses the kink at most once, at
+    :math:`t = -z_{ij}(0) / z_{ij}'`. Pairs with :math:`z_{ij}' = 0` never
+    cross.
+    """
+    w, b, _ = _unit_params(theta, "kink_crossings")
+    dw, db, _ = _unit_params(direction, "kink_crossings")
+    if w.size != dw.size:
+        raise ValueError("kink_crossings: theta and direction differ in length")
+    lo, hi = (float(v) for v in t_range)
+    x = np.asarray(x, dtype=np.float64)
+    z0 = np.multiply.outer(x, w) + b
+    slope = np.multiply.outer(x, dw) + db
+    moving = slope != 0
+    t = -z0[moving] / slope[moving]
+    return np.sort(t[(t >= lo) & (t <= hi)])

@@ -1,0 +1,450 @@
+"""Return the result of autograding the collected submissions of an assignment.
+
+Grading runs in two stages, so that many submissions can run at once and
+still land in one gradebook exactly as if graded one at a time:
+
+1. **Run** (in parallel, ``jobs`` worker processes). Each submission's
+   notebook is rebuilt on the release with the hidden tests put back
+   (:func:`grading.integrity.sanitize`), then executed under guard in a
+   sandbox (:func:`grading.run.run_notebook`). Workers never touch the
+   gradebook; each writes the executed notebook and a JSON report to a
+   staging folder of the course.
+2. **Store** (in this process, one submission at a time, as runs finish).
+   nbgrader's own ``Autograde`` converter reads the executed notebook
+   instead of executing anything, scores every graded cell, applies late
+   penalties and writes the gradebook and ``autograded/``.
+
+A submission that cannot be read or run is reported and scores 0; the
+batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from grading import integrity, sandbox
+from grading.course import Course, nbgrader_environment
+from grading.executor import Executor, Guarded, LocalKernel
+from grading.run import run_notebook
+
+#: The course folder's subfolders this module writes besides nbgrader's.
+STAGING = ".staging"
+REPORTS = "reports"
+
+
+class SandboxUnavailable(RuntimeError):
+    """Sandboxes cannot be made here; the message says why."""
+
+
+@dataclass
+class AutogradeResult:
+    """Which students were graded, which failed, and what was detected."""
+
+    assignment: str
+    graded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    detections: dict[str, list[str]] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+
+def prepare(course: Course, assignment: str) -> None:
+    """Record ``assignment``'s source cells and points in the gradebook.
+
+    This is nbgrader's ``generate_assignment`` into the course folder: the
+    gradebook then knows every graded cell, hidden tests included, which
+    autograding puts back into each submission.
+    """
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    course.notebooks(assignment)  # a clear error for an unknown name
+    course.root.mkdir(parents=True, exist_ok=True)
+    config = course.config(assignment_id=assignment)
+    config.BaseConverter.force = True
+    with nbgrader_environment():
+        coursedir = CourseDirectory(config=config)
+        GenerateAssignment(coursedir=coursedir, config=config).start()
+
+
+def submitted_students(course: Course, assignment: str) -> list[str]:
+    """Return the students with a collected submission of ``assignment``."""
+    folder = course.root / "submitted"
+    return sorted(p.parent.name for p in folder.glob(f"*/{assignment}")
+                  if p.is_dir())
+
+
+def release_root(course: Course) -> Path:
+    """Return the course folder's private release (``exercises/``)."""
+    return course.root / course.config().CourseDirectory.release_directory
+
+
+def source_cells(course: Course, assignment: str) -> dict[str, dict[str, str]]:
+    """Return ``{notebook: {grade_id: source}}`` of the locked source cells.
+
+    These are the instructor's cells as the gradebook holds them, hidden
+    tests included.
+    """
+    from nbgrader.api import Gradebook
+
+    found: dict[str, dict[str, str]] = {}
+    with nbgrader_environment(), Gradebook(course.db_url) as gb:
+        for nb in gb.find_assignment(assignment).notebooks:
+            found[nb.name] = {c.name: c.source for c in nb.source_cells
+                              if c.locked}
+    return found
+
+
+# ------------------------------------------------------------ stage 1: run
+
+@dataclass(frozen=True)
+class _Task:
+    submitted: Path
+    release: Path
+    staging: Path
+    work_root: Path
+    assignment: str
+    student: str
+    notebooks: tuple[str, ...]
+    sources: dict[str, dict[str, str]]
+    executor: Guarded
+
+
+_SLOT: int = 0
+
+
+def _init_worker(slots: Any) -> None:
+    global _SLOT
+    _SLOT = slots.get()
+
+
+def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
+    """Return the report of running one student's notebooks (stage 1)."""
+    slot = _SLOT if slot is None else slot
+    executor = task.executor
+    uid = sandbox.FIRST_UID + slot if executor.sandboxed else None
+    folder = task.submitted / task.student / task.assignment
+    out = task.staging / task.student
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    report: dict[str, Any] = {"student": task.student, "notebooks": {},
+                              "notes": []}
+    present = sorted(p.stem for p in folder.glob("*.ipynb"))
+    for name in sorted(set(present) - set(task.notebooks)):
+        report["notes"].append(
+            f"{name}.ipynb is not a notebook of this assignment and was not "
+            f"graded (expected {', '.join(n + '.ipynb' for n in task.notebooks)})")
+    for name in task.notebooks:
+        path = folder / f"{name}.ipynb"
+        if not path.is_file():
+            report["notes"].append(f"{name}.ipynb is missing: it scores 0")
+            continue
+        try:
+            submitted = integrity.read_notebook(path)
+        except Exception as exc:  # noqa: BLE001 - any unreadable file
+            why = f"{name}.ipynb cannot be read as a notebook: " \
+                  f"{type(exc).__name__}: {str(exc)[:200]}"
+            report["notes"].append(why + "; it scores 0")
+            (out / f"{name}.error").write_text(why)
+            continue
+        release = integrity.read_notebook(task.release / task.assignment
+                                          / f"{name}.ipynb")
+        clean, findings = integrity.sanitize(submitted, release)
+        hidden = task.sources.get(name, {})
+        for cell in clean.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if integrity.role(cell) in ("test", "given") and gid in hidden:
+                cell.source = hidden[gid]
+        sources = [c.source for c in clean.cells if c.cell_type == "code"
+                   and integrity.role(c) in ("given", "test")]
+        workdir = sandbox.make_workdir(task.work_root, uid or 0, f"w{slot}")
+        try:
+            for extra in folder.rglob("*"):
+                if extra.is_file() and not extra.is_symlink() \
+                        and extra.suffix != ".ipynb":
+                    target = workdir / extra.relative_to(folder)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(extra, target)
+            if uid is not None:
+                for p in workdir.rglob("*"):
+                    os.chown(p, uid, uid)
+            run = run_notebook(
+                clean, workdir, uid=uid, limits=executor.limits,
+                modules=integrity.imported_modules(sources),
+                findings=findings).as_dict()
+        finally:
+            sandbox.remove_tree(workdir)
+        for cell in clean.cells:
+            cell.metadata.pop(integrity.KEY, None)
+        nbformat.write(clean, out / f"{name}.ipynb")
+        report["notebooks"][name] = run
+    return report
+
+
+# ------------------------------------------------------------ stage 2: store
+
+class UseExecuted(NbGraderPreprocessor):
+    """nbgrader preprocessor: take the notebook stage 1 executed.
+
+    When stage 1 could not run a notebook, every test cell gets an error
+    output naming the reason, so it scores 0 and the feedback says why.
+    """
+
+    staging_root = Unicode("").tag(config=True)
+
+    def preprocess(self, nb, resources):  # noqa: ANN001 - nbconvert's API
+        """Return the executed notebook of this student, or a failed one."""
+        info = resources["nbgrader"]
+        folder = Path(self.staging_root) / info["student"]
+        path = folder / f"{info['notebook']}.ipynb"
+        if path.is_file():
+            return integrity.read_notebook(path), resources
+        error = folder / f"{info['notebook']}.error"
+        why = error.read_text() if error.is_file() else \
+            "the grader could not run this notebook"
+        for cell in nb.cells:
+            if integrity.is_test(cell):
+                cell.outputs = [nbformat.v4.new_output(
+                    "error", ename="NotGraded", evalue=why, traceback=[why])]
+        return nb, resources
+
+
+def _store(course: Course, assignment: str, student: str,
+           staging: Path) -> str | None:
+    """Write one student's executed notebooks into the gradebook.
+
+    Returns None, or nbgrader's reason for failing.
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.converters import Autograde
+    from nbgrader.converters.base import NbGraderException
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import (AssignLatePenalties,
+                                        CheckCellMetadata, IgnorePattern,
+                                        LimitOutput, SaveAutoGrades)
+
+    config = course.config(assignment_id=assignment, student_id=student)
+    config.BaseConverter.force = True
+    config.Autograde.sanitize_preprocessors = [UseExecuted]
+    config.Autograde.autograde_preprocessors = [
+        IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    config.UseExecuted.staging_root = str(staging)
+    try:
+        with nbgrader_environment():
+            coursedir = CourseDirectory(config=config)
+            Autograde(coursedir=coursedir, config=config).start()
+    except NbGraderException as exc:
+        record_zero(course, assignment, student)
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def record_zero(course: Course, assignment: str, student: str) -> None:
+    """Record 0 for every ungraded cell of a submission that failed.
+
+    nbgrader records nothing for a submission without a notebook it can
+    read, so the student would be missing from the grades; here they
+    appear, with 0 for every part nothing scored.
+    """
+    from nbgrader.api import Gradebook
+
+    with nbgrader_environment(), Gradebook(course.db_url) as gb:
+        gb.update_or_create_student(student)
+        submission = gb.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.auto_score is None and grade.manual_score is None:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def _detections(report: dict[str, Any]) -> list[str]:
+    lines = list(report.get("notes", []))
+    for name, run in report.get("notebooks", {}).items():
+        for f in run.get("findings", []):
+            if f["tampering"]:
+                lines.append(f"{name}: {f['kind']} in {f['cell']}: {f['detail']}")
+        if run.get("restarts"):
+            lines.append(f"{name}: the kernel died {run['restarts']} time(s) "
+                         "and was restarted")
+        if run.get("timeouts"):
+            lines.append(f"{name}: {run['timeouts']} cell(s) timed out")
+        if run.get("output_dropped"):
+            lines.append(f"{name}: output beyond the limit was dropped")
+        if run.get("leftover_processes"):
+            lines.append(f"{name}: {run['leftover_processes']} process(es) "
+                         "were still running and were killed")
+    return lines
+
+
+class Progress:
+    """A one-line progress bar: counts, failures, time left."""
+
+    def __init__(self, total: int, label: str, stream: TextIO | None = None,
+                 width: int = 28) -> None:
+        self.total, self.label, self.width = total, label, width
+        self.stream = stream if stream is not None else sys.stderr
+        self.done = self.failed = self.flagged = 0
+        self.start = time.monotonic()
+        self.tty = getattr(self.stream, "isatty", lambda: False)()
+
+    def update(self, student: str, ok: bool, flagged: bool) -> None:
+        """Count one finished submission and redraw the bar."""
+        self.done += 1
+        self.failed += not ok
+        self.flagged += flagged
+        elapsed = time.monotonic() - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        filled = round(self.width * self.done / max(self.total, 1))
+        bar = "#" * filled + "." * (self.width - filled)
+        line = (f"{self.label} [{bar}] {self.done}/{self.total} graded, "
+                f"{self.failed} failed, {self.flagged} flagged, "
+                f"{elapsed:.0f} s, ~{left:.0f} s left")
+        if self.tty:
+            end = "\n" if self.done == self.total else ""
+            self.stream.write("\r" + line + end)
+        else:
+            self.stream.write(f"{line}  ({student})\n")
+        self.stream.flush()
+
+
+def autograde(course: Course, assignment: str,
+              students: list[str] | None = None,
+              executor: Executor | None = None, jobs: int = 1,
+              progress: TextIO | None = None) -> AutogradeResult:
+    """Return the outcome of autograding ``assignment`` for ``students``.
+
+    Parameters
+    ----------
+    course
+        The course folder with the collected submissions.
+    assignment
+        The assignment's name, a folder of ``solutions/``.
+    students
+        Whom to grade; every student with a submission when None.
+    executor
+        :class:`grading.executor.Guarded` (the default) or plain nbgrader
+        execution, :class:`grading.executor.LocalKernel`.
+    jobs
+        Submissions run at once (guarded executor only).
+    progress
+        Where the progress bar goes; standard error when None.
+
+    Raises
+    ------
+    SandboxUnavailable
+        If the executor wants sandboxes and this machine cannot make them.
+    """
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    executor = executor if executor is not None else Guarded()
+    if isinstance(executor, Guarded) and executor.sandboxed:
+        why = sandbox.check()
+        if why:
+            raise SandboxUnavailable(why)
+    start = time.monotonic()
+    prepare(course, assignment)
+    names = students or submitted_students(course, assignment)
+    if isinstance(executor, LocalKernel):
+        result = _plain(course, assignment, names, executor)
+    else:
+        result = _guarded(course, assignment, names, executor, jobs, progress)
+    result.wall_seconds = time.monotonic() - start
+    return result
+
+
+def _plain(course: Course, assignment: str, names: list[str],
+           executor: LocalKernel) -> AutogradeResult:
+    from nbgrader.converters import Autograde
+    from nbgrader.converters.base import NbGraderException
+    from nbgrader.coursedir import CourseDirectory
+
+    result = AutogradeResult(assignment)
+    for student in names:
+        config = course.config(assignment_id=assignment, student_id=student)
+        config.BaseConverter.force = True
+        executor.configure(config)
+        begin = time.perf_counter()
+        try:
+            with nbgrader_environment():
+                coursedir = CourseDirectory(config=config)
+                Autograde(coursedir=coursedir, config=config).start()
+        except NbGraderException as exc:
+            result.failed[student] = str(exc) or type(exc).__name__
+        else:
+            result.graded.append(student)
+        result.seconds[student] = time.perf_counter() - begin
+    return result
+
+
+def _guarded(course: Course, assignment: str, names: list[str],
+             executor: Guarded, jobs: int,
+             progress: TextIO | None) -> AutogradeResult:
+    result = AutogradeResult(assignment)
+    staging = course.root / STAGING / assignment
+    reports = course.root / REPORTS / assignment
+    reports.mkdir(parents=True, exist_ok=True)
+    notebooks = tuple(course.notebooks(assignment))
+    sources = source_cells(course, assignment)
+    work_root = Path(tempfile.mkdtemp(prefix="actzoo-grade-"))
+    bar = Progress(len(names), assignment, progress)
+    context = multiprocessing.get_context("spawn")
+    slots = context.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    tasks = {student: _Task(course.root / "submitted", release_root(course),
+                            staging, work_root, assignment, student,
+                            notebooks, sources, executor)
+             for student in names}
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                 initializer=_init_worker,
+                                 initargs=(slots,)) as pool:
+            begun = {pool.submit(run_submission, task): student
+                     for student, task in tasks.items()}
+            for future in as_completed(begun):
+                student = begun[future]
+                try:
+                    report = future.result()
+                except Exception as exc:  # noqa: BLE001 - reported, batch goes on
+                    report = {"student": student, "notebooks": {},
+                              "notes": [f"the grader failed: "
+                                        f"{type(exc).__name__}: {exc}"]}
+                (reports / f"{student}.json").write_text(
+                    json.dumps(report, indent=1) + "\n")
+                began = time.perf_counter()
+                failure = _store(course, assignment, student, staging)
+                if failure:
+                    result.failed[student] = failure
+                else:
+                    result.graded.append(student)
+                result.detections[student] = _detections(report)
+                # The submission's own time: its runs and its storing,
+                # not the time it waited for a free job.
+                result.seconds[student] = time.perf_counter() - began + sum(
+                    run.get("seconds", 0.0)
+                    for run in report.get("notebooks", {}).values())
+                bar.update(student, failure is None,
+                           bool(result.detections[student]))
+    finally:
+        shutil.rmtree(work_root, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+    result.graded.sort()
+    return result

@@ -1,0 +1,138 @@
+"""Return feedback pages for students: scores and test messages, no hidden tests.
+
+nbgrader's own feedback renders the autograded notebook, in which the
+hidden tests have been put back, so students would read the hidden tests'
+source. These pages are built instead from three things only: the scores
+in the gradebook, the student's own code, and for each test cell the
+version the student was given (from the release, without hidden tests)
+with the messages of any error it raised. Tracebacks are left out too,
+because they quote the source lines around the failing statement.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from grading.assignment import source_text, title_of
+from grading.course import Course
+from grading.grades import PartScore, part_scores
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+_STYLE = """
+body { font-family: sans-serif; max-width: 50em; margin: 2em auto;
+       line-height: 1.4; color: #222; }
+pre { background: #f5f5f5; padding: 0.6em; overflow-x: auto; }
+.part { border-top: 1px solid #ccc; margin-top: 1.5em; }
+.ok { color: #1a7f37; } .bad { color: #b42318; }
+.msg { background: #fdecea; padding: 0.6em; white-space: pre-wrap; }
+table { border-collapse: collapse; } td, th { padding: 0.2em 0.8em;
+       border-bottom: 1px solid #ddd; text-align: left; }
+"""
+
+
+def error_messages(cell: dict[str, Any]) -> list[str]:
+    """Return ``"<error type>: <message>"`` for each error output of a cell."""
+    return [
+        _ANSI.sub("", f"{out.get('ename', 'Error')}: {out.get('evalue', '')}")
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+
+
+def _load(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def render(student: str, assignment: str, notebook: str,
+           graded: dict[str, Any], released: dict[str, Any],
+           scores: list[PartScore]) -> str:
+    """Return the feedback page of one notebook as HTML.
+
+    Parameters
+    ----------
+    graded
+        The autograded notebook (hidden tests included, with outputs).
+    released
+        The notebook the student was given; test cells are shown from it.
+    scores
+        The scores of this student's notebook.
+    """
+    given = {c["metadata"]["nbgrader"]["grade_id"]: c
+             for c in released["cells"]
+             if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+    by_part = {s.part: s for s in scores}
+    total = sum(s.score for s in scores)
+    possible = sum(s.max_score for s in scores)
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(s.part)}</td><td>{s.score:g} / {s.max_score:g}</td></tr>"
+        for s in scores)
+    body = [f"<h1>{esc(assignment)}: feedback for {esc(student)}</h1>",
+            f"<p>Notebook <code>{esc(notebook)}.ipynb</code>. "
+            f"Score: <b>{total:g} / {possible:g}</b>.</p>",
+            f"<table><tr><th>part</th><th>points</th></tr>{rows}</table>"]
+    for cell in graded["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if cell.get("cell_type") != "code" or not grade_id:
+            continue
+        if meta.get("grade"):
+            # Never the graded cell's own source: it holds the hidden tests.
+            shown = source_text(given.get(grade_id, {"source": ""}))
+            heading = title_of(shown, grade_id)
+            score = by_part.get(grade_id)
+            mark = ("" if score is None else
+                    f" <span class='{'ok' if score.score == score.max_score else 'bad'}'>"
+                    f"{score.score:g} / {score.max_score:g}</span>")
+            label = "The visible tests of this part"
+        else:
+            shown = source_text(cell)
+            heading, mark = f"Your code: {grade_id}", ""
+            label = "Your code"
+        messages = error_messages(cell)
+        body.append(f"<div class='part'><h2>{esc(heading)}{mark}</h2>")
+        body.append(f"<p>{label}:</p><pre>{esc(shown)}</pre>")
+        if messages:
+            body.append("<p>What went wrong:</p>" + "".join(
+                f"<div class='msg'>{esc(m)}</div>" for m in messages))
+        elif meta.get("grade"):
+            body.append("<p class='ok'>All tests of this part passed.</p>")
+        body.append("</div>")
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{esc(assignment)}: {esc(student)}</title>"
+            f"<style>{_STYLE}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_feedback(course: Course, assignment: str,
+                   students: list[str] | None = None) -> list[Path]:
+    """Return the feedback pages written for ``assignment``.
+
+    Pages go to ``<course>/feedback/<student>/<assignment>/<notebook>.html``
+    for every autograded student (or only ``students``).
+    """
+    scores = part_scores(course, assignment)
+    autograded = course.root / "autograded"
+    written: list[Path] = []
+    for folder in sorted(autograded.glob(f"*/{assignment}")):
+        student = folder.parent.name
+        if students and student not in students:
+            continue
+        for path in sorted(folder.glob("*.ipynb")):
+            released = course.root / "exercises" / assignment / path.name
+            mine = [s for s in scores
+                    if s.student == student and s.notebook == path.stem]
+            page = render(student, assignment, path.stem, _load(path),
+                          _load(released), mine)
+            out = (course.root / "feedback" / student / assignment
+                   / f"{path.stem}.html")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(page, encoding="utf-8")
+            written.append(out)
+    return written

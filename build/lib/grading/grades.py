@@ -1,0 +1,90 @@
+"""Return the scores in the course folder's gradebook, and write them as CSV.
+
+Two tables are written. ``grades.csv`` has one row per student and
+assignment (``student, assignment, score, max_score``); ``parts.csv`` has
+one row per graded cell (``student, assignment, notebook, part, score,
+max_score``). A student whose notebook could not be graded scores 0.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from grading.course import Course, nbgrader_environment
+
+
+@dataclass(frozen=True)
+class PartScore:
+    """The score of one graded cell of one student's notebook."""
+
+    student: str
+    assignment: str
+    notebook: str
+    part: str
+    score: float
+    max_score: float
+
+
+def part_scores(course: Course,
+                assignment: str | None = None) -> list[PartScore]:
+    """Return every graded cell's score, sorted by student and assignment.
+
+    Only ``assignment`` is read when it is given.
+    """
+    from nbgrader.api import Gradebook
+
+    if not (course.root / "gradebook.db").is_file():
+        raise FileNotFoundError(
+            f"no gradebook in {course.root}: autograde first")
+    rows: list[PartScore] = []
+    with nbgrader_environment(), Gradebook(course.db_url) as gb:
+        names = [assignment] if assignment else [a.name for a in gb.assignments]
+        for name in names:
+            for sub in gb.assignment_submissions(name):
+                for nb in sub.notebooks:
+                    for grade in nb.grades:
+                        if grade.cell.cell_type != "code":
+                            continue
+                        rows.append(PartScore(
+                            sub.student.id, name, nb.name, grade.name,
+                            float(grade.score or 0.0),
+                            float(grade.max_score)))
+    rows.sort(key=lambda r: (r.student, r.assignment, r.notebook))
+    return rows
+
+
+def totals(rows: list[PartScore]) -> list[tuple[str, str, float, float]]:
+    """Return ``(student, assignment, score, max_score)`` sums of ``rows``."""
+    sums: dict[tuple[str, str], list[float]] = {}
+    for r in rows:
+        acc = sums.setdefault((r.student, r.assignment), [0.0, 0.0])
+        acc[0] += r.score
+        acc[1] += r.max_score
+    return [(s, a, acc[0], acc[1]) for (s, a), acc in sorted(sums.items())]
+
+
+def write_csv(course: Course, out: Path | None = None,
+              assignment: str | None = None) -> tuple[Path, Path]:
+    """Return the paths of ``grades.csv`` and ``parts.csv``, written to ``out``.
+
+    ``out`` defaults to the course folder.
+    """
+    out = Path(out) if out is not None else course.root
+    out.mkdir(parents=True, exist_ok=True)
+    rows = part_scores(course, assignment)
+    grades_path, parts_path = out / "grades.csv", out / "parts.csv"
+    with open(grades_path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student", "assignment", "score", "max_score"])
+        for student, name, score, max_score in totals(rows):
+            writer.writerow([student, name, f"{score:g}", f"{max_score:g}"])
+    with open(parts_path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student", "assignment", "notebook", "part",
+                         "score", "max_score"])
+        for r in rows:
+            writer.writerow([r.student, r.assignment, r.notebook, r.part,
+                             f"{r.score:g}", f"{r.max_score:g}"])
+    return grades_path, parts_path

@@ -1,0 +1,91 @@
+"""Return freshly generated student notebooks, made by nbgrader from ``solutions/``.
+
+``nbgrader generate_assignment`` removes the solutions and the hidden tests
+from each source notebook and locks the test cells. :func:`release` writes
+the result to the repository's ``exercises/``; :func:`release_differences`
+regenerates into a temporary folder and lists what differs from the
+committed files, so a test (and ``make release``) can prove that
+``exercises/`` is exactly what generation produces.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import tempfile
+from pathlib import Path
+
+from grading.course import REPO, Course, nbgrader_environment
+from grading.course import assignments as list_assignments
+
+
+def generate(assignment: str, dest: Path, repo: Path = REPO) -> Path:
+    """Return ``dest/<assignment>``, the generated student version.
+
+    The gradebook nbgrader needs while generating lives in a temporary
+    course folder and is thrown away.
+    """
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
+    dest = Path(dest)
+    with tempfile.TemporaryDirectory(prefix="grading-release-") as tmp:
+        course = Course(root=Path(tmp), repo=repo)
+        course.notebooks(assignment)  # a clear error for an unknown name
+        config = course.config(assignment_id=assignment)
+        config.BaseConverter.force = True
+        with nbgrader_environment():
+            coursedir = CourseDirectory(config=config)
+            GenerateAssignment(coursedir=coursedir, config=config).start()
+        out = dest / assignment
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(Path(tmp) / "exercises" / assignment, out)
+    return out
+
+
+def release(assignments: list[str] | None = None,
+            repo: Path = REPO) -> list[Path]:
+    """Return the regenerated ``exercises/<assignment>`` folders.
+
+    Every assignment in ``solutions/`` is released when ``assignments`` is
+    None or empty.
+    """
+    repo = Path(repo)
+    names = assignments or list_assignments(repo / "solutions")
+    return [generate(name, repo / "exercises", repo=repo) for name in names]
+
+
+def release_differences(assignments: list[str] | None = None,
+                        repo: Path = REPO) -> list[str]:
+    """Return the files of ``exercises/`` that differ from a fresh release.
+
+    Each entry is ``"<assignment>/<file>: <what differs>"``; an empty list
+    means the committed student notebooks are exactly what generation
+    makes.
+    """
+    repo = Path(repo)
+    committed = repo / "exercises"
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="grading-check-") as tmp:
+        names = assignments or list_assignments(repo / "solutions")
+        for name in names:
+            fresh = generate(name, Path(tmp) / "fresh", repo=repo)
+            problems += _compare(fresh, committed / name, name)
+    return problems
+
+
+def _compare(fresh: Path, committed: Path, name: str) -> list[str]:
+    fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    old_files = ({p.relative_to(committed) for p in committed.rglob("*")
+                  if p.is_file()} if committed.is_dir() else set())
+    problems = [f"{name}/{p}: missing from exercises/"
+                for p in sorted(fresh_files - old_files)]
+    problems += [f"{name}/{p}: in exercises/ but not generated"
+                 for p in sorted(old_files - fresh_files)]
+    problems += [
+        f"{name}/{p}: differs from the generated version"
+        for p in sorted(fresh_files & old_files)
+        if not filecmp.cmp(fresh / p, committed / p, shallow=False)
+    ]
+    return problems

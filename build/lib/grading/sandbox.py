@@ -1,0 +1,347 @@
+"""Return sandboxes: a throwaway folder and a bounded, isolated kernel.
+
+Every graded submission runs in its own sandbox:
+
+- **A throwaway folder.** The kernel's working folder holds a copy of the
+  student's own files and nothing else; it is deleted afterwards. The
+  notebook with the hidden tests never enters it: the tests reach the
+  kernel one cell at a time over the Jupyter protocol.
+- **Isolation** (Debian's ``bubblewrap``). The kernel sees a read-only
+  view of the system's programs and of the Python environment, its own
+  folder, an empty ``/tmp`` and nothing else: no ``solutions/``, no
+  gradebook, no other student, no home folder. It has no network (a new,
+  empty network namespace) and its own process namespace, so every process
+  it starts, ``setsid`` or not, dies with the sandbox. It runs as an
+  unprivileged user id of its own (one per parallel job) with no
+  capabilities and ``no_new_privs``.
+- **Limits.** CPU seconds, address space, processes, file size and open
+  files are resource limits of the kernel; wall-clock time and output
+  size are enforced by the grader outside the sandbox.
+
+Where ``bwrap`` is missing or cannot create namespaces (an unprivileged
+container, say), :func:`check` says why; the grader then refuses to run
+unless the instructor explicitly allows an unsandboxed run, which it
+reports loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client import KernelManager
+
+#: User ids of the sandboxed kernels: one per parallel job, never a real
+#: account, so the process limit counts exactly one sandbox's processes.
+FIRST_UID = 61000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Return the bounds on one submission's run.
+
+    Parameters
+    ----------
+    cell_timeout
+        Seconds of wall-clock time one cell may run.
+    wall
+        Seconds of wall-clock time the whole notebook may run.
+    cpu
+        CPU seconds the kernel process may use in all.
+    memory
+        Bytes of address space of each process in the sandbox.
+    processes
+        Processes and threads the sandbox's user may have at once.
+    output
+        Bytes of output (text, images, errors) kept from the whole
+        notebook; the rest is dropped with a note.
+    file_size
+        Bytes of the largest file the kernel may write.
+    open_files
+        File descriptors each process may hold.
+    """
+
+    cell_timeout: int = 120
+    wall: int = 900
+    cpu: int = 900
+    memory: int = 4 << 30
+    processes: int = 128
+    output: int = 4 << 20
+    file_size: int = 64 << 20
+    open_files: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("cell_timeout", "wall", "cpu", "memory", "processes",
+                     "output", "file_size", "open_files"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) \
+                    or value <= 0:
+                raise ValueError(f"limit {name} must be a positive integer, "
+                                 f"got {value!r}")
+
+
+def bwrap() -> str | None:
+    """Return the path of the ``bwrap`` program, or None."""
+    return shutil.which("bwrap")
+
+
+def check() -> str | None:
+    """Return why sandboxes cannot be made here, or None if they can.
+
+    A real sandbox is started (``true`` inside it) so that a ``bwrap`` that
+    exists but may not create namespaces is caught here, with its message.
+    """
+    program = bwrap()
+    if program is None:
+        return ("bubblewrap is not installed (Debian: apt-get install "
+                "bubblewrap, or sh scripts/install_bubblewrap.sh as root)")
+    if os.geteuid() != 0:
+        return ("the grader must run as root to give each sandbox a user id "
+                "of its own and its limits (it drops every privilege inside)")
+    probe = [program, *_namespace_args(), "--ro-bind", "/", "/",
+             "--proc", "/proc", "--dev", "/dev", "true"]
+    proc = subprocess.run(probe, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return f"bubblewrap cannot create a sandbox: {proc.stderr.strip()}"
+    return None
+
+
+def _namespace_args() -> list[str]:
+    return ["--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent"]
+
+
+def _mkdirs(path: Path, made: set[Path]) -> list[str]:
+    """Return bwrap arguments that create ``path``'s parents, world-readable."""
+    args: list[str] = []
+    for parent in reversed(path.parents):
+        if parent == Path("/") or parent in made:
+            continue
+        made.add(parent)
+        args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def readable_roots() -> list[Path]:
+    """Return the folders a kernel must read: Python and the environment.
+
+    These are the interpreter's installation, the virtual environment and
+    the folders of packages installed in editable mode (``src/`` of this
+    repository, which holds ``actzoo`` and ``grading`` but no solution).
+    """
+    roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    import actzoo
+    import grading
+    for package in (actzoo, grading):
+        roots.add(Path(package.__file__).resolve().parents[1])
+    system = (Path("/usr"), Path("/etc"))
+    keep = [r for r in roots if not any(r == s or s in r.parents
+                                        for s in system)]
+    # Drop roots inside other roots.
+    return sorted(r for r in keep
+                  if not any(o != r and o in r.parents for o in keep))
+
+
+#: Where the kernel mounts control groups (version 1: one tree per
+#: controller; version 2: one unified tree).
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def cgroups(uid: int, limits: Limits) -> list[Path]:
+    """Return control groups made for sandbox ``uid``, limits set.
+
+    A control group bounds the sandbox as a whole, where resource limits
+    bound each process: one CPU core (so a fork bomb cannot starve the
+    other jobs), ``limits.memory`` bytes of memory for all its processes
+    together, and ``limits.processes`` processes. Where control groups
+    cannot be made (no permission, not mounted), the list is empty and the
+    per-process limits remain.
+    """
+    v1 = {"cpu": {"cpu.cfs_period_us": "100000",
+                  "cpu.cfs_quota_us": "100000"},
+          "memory": {"memory.limit_in_bytes": str(limits.memory)},
+          "pids": {"pids.max": str(limits.processes)}}
+    v2 = {"cpu.max": "100000 100000", "memory.max": str(limits.memory),
+          "pids.max": str(limits.processes)}
+    made: list[Path] = []
+    try:
+        if (CGROUP_ROOT / "cgroup.controllers").is_file():
+            group = CGROUP_ROOT / f"actzoo-{uid}"
+            group.mkdir(exist_ok=True)
+            for key, value in v2.items():
+                if (group / key).exists():
+                    (group / key).write_text(value)
+            return [group]
+        for controller, settings in v1.items():
+            base = CGROUP_ROOT / controller
+            if not (base / "cgroup.procs").is_file():
+                continue
+            group = base / f"actzoo-{uid}"
+            group.mkdir(exist_ok=True)
+            for key, value in settings.items():
+                (group / key).write_text(value)
+            made.append(group)
+    except OSError:
+        for group in made:
+            remove_cgroup(group)
+        return []
+    return made
+
+
+def remove_cgroup(group: Path) -> None:
+    """Remove an (empty) control group; ignore one that is gone or busy."""
+    try:
+        group.rmdir()
+    except OSError:
+        pass
+
+
+def command(argv: list[str], workdir: Path, uid: int,
+            limits: Limits, groups: list[Path] | None = None) -> list[str]:
+    """Return the command that runs ``argv`` inside a sandbox.
+
+    ``workdir`` is bound read-write at its own path (so that the kernel's
+    connection file and sockets have the same names inside and out) and is
+    the only writable place besides an empty ``/tmp``. The sandbox enters
+    the control groups ``groups`` before anything in it starts.
+    """
+    program = bwrap()
+    if program is None:
+        raise RuntimeError(check() or "bubblewrap is not installed")
+    enter: list[str] = []
+    if groups:
+        script = "".join(f'echo $$ > "{g / "cgroup.procs"}" && '
+                         for g in groups) + 'exec "$0" "$@"'
+        enter = ["/bin/sh", "-c", script]
+    args = [*enter, program, *_namespace_args(), "--clearenv",
+            "--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib64", "sbin"):
+        link = Path("/") / name
+        if link.is_symlink():
+            args += ["--symlink", os.readlink(link), str(link)]
+        elif link.is_dir():
+            args += ["--ro-bind", str(link), str(link)]
+    for etc in ("ld.so.cache", "alternatives", "localtime", "passwd",
+                "group", "nsswitch.conf"):
+        if (Path("/etc") / etc).exists():
+            args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
+    # /tmp first: the environment or the work folder may live under it,
+    # and their binds must land on top of the empty /tmp, not under it.
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--tmpfs", "/tmp"]
+    made: set[Path] = {Path("/tmp")}
+    for root in readable_roots():
+        args += _mkdirs(root, made) + ["--ro-bind", str(root), str(root)]
+    args += _mkdirs(workdir, made) + ["--bind", str(workdir), str(workdir),
+                                      "--chdir", str(workdir)]
+    env = {
+        "HOME": str(workdir), "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONNOUSERSITE": "1",
+        "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+        "IPYTHONDIR": str(workdir / ".ipython"),
+        "JUPYTER_RUNTIME_DIR": str(workdir / ".jupyter"),
+        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
+    prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
+    args += [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+             prlimit, f"--cpu={limits.cpu}", f"--as={limits.memory}",
+             f"--nproc={limits.processes}", f"--fsize={limits.file_size}",
+             f"--nofile={limits.open_files}", "--core=0", "--"]
+    return args + list(argv)
+
+
+def processes_of(uid: int) -> list[int]:
+    """Return the ids of the running processes owned by ``uid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid == uid:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def sweep(uid: int, attempts: int = 50) -> list[int]:
+    """Kill every process of ``uid``; return the ids that were running.
+
+    The sandbox's process namespace already ends them all when the sandbox
+    stops; this is the second line, for processes of a sandbox whose
+    namespace could not be made.
+    """
+    killed: list[int] = []
+    for _ in range(attempts):
+        pids = processes_of(uid)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+    return sorted(set(killed))
+
+
+def make_workdir(parent: Path, uid: int, name: str) -> Path:
+    """Return a new, empty folder under ``parent`` owned by ``uid``."""
+    parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(parent, 0o711)
+    workdir = parent / name
+    if workdir.exists():
+        remove_tree(workdir)
+    workdir.mkdir(mode=0o700)
+    os.chown(workdir, uid, uid)
+    return workdir
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path``, even where a student made files read-only."""
+    def retry(function, target, _info):  # noqa: ANN001 - shutil's signature
+        os.chmod(os.path.dirname(target), 0o700)
+        try:
+            os.chmod(target, 0o700)
+        except OSError:
+            pass
+        function(target)
+
+    shutil.rmtree(path, onerror=retry)
+
+
+class SandboxKernelManager(KernelManager):
+    """A kernel manager that starts its kernel inside a sandbox.
+
+    Set :attr:`workdir`, :attr:`uid`, :attr:`limits` and :attr:`groups`
+    before starting.
+    The connection file and the kernel's sockets (IPC transport, Unix
+    sockets) live in the work folder, the one place both sides see.
+    """
+
+    workdir: Path
+    uid: int
+    limits: Limits
+    groups: list[Path]
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None
+                          ) -> list[str]:
+        """Return the kernel's command wrapped in the sandbox."""
+        argv = super().format_kernel_cmd(extra_arguments)
+        # The kernel's own interpreter, never a shell wrapper.
+        if argv and Path(argv[0]).name.startswith("python"):
+            argv[0] = sys.executable
+        return command(argv, self.workdir, self.uid, self.limits,
+                       self.groups)
