@@ -9,13 +9,14 @@ PY     := $(VENV)/bin/python
 # and otherwise returns at once.
 STAMP  := venv
 
-.PHONY: help venv book test test-fast bench lock clean
+.PHONY: help venv book test test-fast bench lab lock clean
 
 help:
 	@echo "make book       build the book into _build/html (sets up .venv first)"
 	@echo "make test       run the whole test suite, book build included"
 	@echo "make test-fast  the suite without the slow book/notebook tests"
 	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make lab        open JupyterLab in the course environment on the exercises"
 	@echo "make clean      remove _build (keeps .venv)"
 	@echo
 	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course):"
@@ -46,6 +47,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_landscape.py
 	sh scripts/install_bubblewrap.sh
 	$(PY) benchmarks/bench_grading.py
+
+# JupyterLab in the course environment, opened on the student notebooks.
+lab: $(STAMP)
+	$(PY) -m jupyterlab --ServerApp.root_dir=exercises
 
 # Re-pin every package after editing pyproject.toml's dependencies.
 lock: $(STAMP)
