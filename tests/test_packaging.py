@@ -123,10 +123,23 @@ def test_core_works_without_torch(block):
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy of what the sdist holds, so that setuptools' build/
+    # folder is neither left in the work tree nor reused from an old build.
+    source = tmp_path_factory.mktemp("source")
+    for path in ROOT.iterdir():
+        if path.name in ("pyproject.toml", "README.md") or (
+            path.name.startswith("LICENSE")
+        ):
+            shutil.copy2(path, source)
+    shutil.copytree(
+        ROOT / "src",
+        source / "src",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
          "--no-build-isolation", "--disable-pip-version-check",
-         "-w", str(out), str(ROOT)],
+         "-w", str(out), str(source)],
         check=True,
         capture_output=True,
     )
