@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 from scipy.special import log_ndtr, ndtr
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo.activations import SELU_ALPHA, SELU_SCALE
 from actzoo.registry import ACTIVATIONS
@@ -90,14 +91,18 @@ def gauss_hermite_expectation(
         Number of nodes, from 1 to 300 (NumPy's Hermite rule overflows
         beyond about 350).
     """
-    mu, sigma = _check_normal(mu, sigma, "gauss_hermite_expectation")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 300:
-        raise ValueError(
-            f"gauss_hermite_expectation: n must be an int from 1 to 300, got {n!r}"
-        )
-    t, w = _hermite_rule(int(n))
+    func = "gauss_hermite_expectation"
+    _checks.function(f, "f", func)
+    mu, sigma = _check_normal(mu, sigma, func)
+    n = _check_nodes(n, func)
+    t, w = _hermite_rule(n)
     values = np.asarray(f(mu + math.sqrt(2.0) * sigma * t), dtype=np.float64)
     return float(np.dot(w, values) / math.sqrt(math.pi))
+
+
+def _check_nodes(n: int, func: str) -> int:
+    # NumPy's Hermite rule overflows beyond about 350 nodes
+    return _checks.integer(n, "n", func, minimum=1, maximum=300)
 
 
 @functools.lru_cache(maxsize=16)
@@ -188,20 +193,24 @@ def moments(
     **params
         Activation parameters, e.g. ``alpha`` for ELU.
     """
-    if name not in ACTIVATIONS:
-        raise KeyError(f"moments: unknown activation {name!r}; see actzoo.ACTIVATIONS")
-    if method not in ("auto", "closed", "quadrature"):
-        raise ValueError(
-            f"moments: method must be 'auto', 'closed' or 'quadrature', got {method!r}"
-        )
-    mu, sigma = _check_normal(mu, sigma, "moments")
+    return _moments("moments", name, mu, sigma, method, n, params)
+
+
+def _moments(
+    func: str, name: str, mu: float, sigma: float, method: str, n: int,
+    params: dict[str, Any],
+) -> Moments:
+    _checks.activation_name(name, func, "name")
+    _checks.choice(method, ("auto", "closed", "quadrature"), "method", func)
+    mu, sigma = _check_normal(mu, sigma, func)
+    n = _check_nodes(n, func)
     act = ACTIVATIONS[name]
-    full = act.params(**params)
+    full = _checks.activation_params(name, params, func)
     use_closed = method == "closed" or (method == "auto" and name in CLOSED_FORM)
     if use_closed:
         if name not in CLOSED_FORM:
             raise ValueError(
-                f"moments: no closed form for {name!r}; closed forms exist for "
+                f"{func}: no closed form for {name!r}; closed forms exist for "
                 f"{sorted(CLOSED_FORM)}"
             )
         m1, m2 = _closed_form(name, mu, sigma, full)
@@ -213,12 +222,12 @@ def moments(
 
 def mean(name: str, mu: float = 0.0, sigma: float = 1.0, **params: Any) -> float:
     r"""Return :math:`E[f(Z)]`, :math:`Z \sim N(\mu, \sigma^2)` (see :func:`moments`)."""
-    return moments(name, mu, sigma, **params).mean
+    return _moments("mean", name, mu, sigma, "auto", 120, params).mean
 
 
 def variance(name: str, mu: float = 0.0, sigma: float = 1.0, **params: Any) -> float:
     r"""Return :math:`\operatorname{Var} f(Z)`, :math:`Z \sim N(\mu, \sigma^2)` (see :func:`moments`)."""
-    return moments(name, mu, sigma, **params).variance
+    return _moments("variance", name, mu, sigma, "auto", 120, params).variance
 
 
 class MonteCarloMoments(NamedTuple):
@@ -243,14 +252,12 @@ def monte_carlo_moments(
     The standard error of the mean is :math:`s/\sqrt{N}`, with :math:`s`
     the sample standard deviation; the same ``seed`` gives the same numbers.
     """
-    if name not in ACTIVATIONS:
-        raise KeyError(f"monte_carlo_moments: unknown activation {name!r}")
-    mu, sigma = _check_normal(mu, sigma, "monte_carlo_moments")
-    is_int = isinstance(n_samples, (int, np.integer)) and not isinstance(n_samples, bool)
-    if not is_int or n_samples < 2:
-        raise ValueError(
-            f"monte_carlo_moments: n_samples must be an int >= 2, got {n_samples!r}"
-        )
+    func = "monte_carlo_moments"
+    _checks.activation_name(name, func, "name")
+    mu, sigma = _check_normal(mu, sigma, func)
+    n_samples = _checks.integer(n_samples, "n_samples", func, minimum=2)
+    seed = _checks.seed(seed, func)
+    params = _checks.activation_params(name, params, func)
     z = np.random.default_rng(seed).normal(mu, sigma, int(n_samples))
     y = ACTIVATIONS[name].derivative(z, 0, **params)
     var = float(np.var(y, ddof=1))
@@ -284,6 +291,7 @@ def elu_zero_mean_alpha(
         If ReLU's part of the mean is already :math:`\le 0` (no positive root).
     """
     mu, sigma = _check_normal(mu, sigma, "elu_zero_mean_alpha")
+    xtol = real_param(xtol, "xtol", "elu_zero_mean_alpha", positive=True)
 
     def elu_mean(alpha: float) -> float:
         return moments("elu", mu, sigma, alpha=alpha).mean

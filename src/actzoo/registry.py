@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from actzoo import _checks
 from actzoo import activations as _a
 from actzoo._optional import require_torch
 
@@ -86,8 +87,8 @@ class Activation:
     def derivative(self, x: ArrayLike, order: int = 0, **params: Any) -> NDArray:
         """Return the ``order``-th derivative (0, 1 or 2) at ``x``."""
         funcs = (self.fn, self.grad, self.grad2)
-        if order not in (0, 1, 2):
-            raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
+        order = _checks.integer(order, "order", "Activation.derivative",
+                                minimum=0, maximum=2)
         return funcs[order](x, **self.params(**params))
 
     def torch_fn(self) -> Callable[..., Any]:
