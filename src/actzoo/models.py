@@ -52,6 +52,8 @@ def as_tensor(
     ValueError
         If ``X`` is not two-dimensional, is empty or holds NaN or infinities.
     """
+    _checks.text(func, "func", "as_tensor")
+    _checks.text(name, "name", func)
     if isinstance(X, torch.Tensor):
         if X.is_complex() or X.dtype == torch.bool:
             raise TypeError(f"{func}: {name} must hold real numbers, got {X.dtype}")

@@ -86,10 +86,11 @@ class Activation:
 
     def derivative(self, x: ArrayLike, order: int = 0, **params: Any) -> NDArray:
         """Return the ``order``-th derivative (0, 1 or 2) at ``x``."""
+        func = "Activation.derivative"
         funcs = (self.fn, self.grad, self.grad2)
-        order = _checks.integer(order, "order", "Activation.derivative",
-                                minimum=0, maximum=2)
-        return funcs[order](x, **self.params(**params))
+        order = _checks.integer(order, "order", func, minimum=0, maximum=2)
+        _checks.as_real_array(x, func)
+        return funcs[order](x, **_checks.activation_params(self.name, params, func))
 
     def torch_fn(self) -> Callable[..., Any]:
         """Return the ``torch.nn.functional`` counterpart (imports torch)."""

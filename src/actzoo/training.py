@@ -125,6 +125,7 @@ def as_labels(
         If ``y`` has the wrong shape, non-integer values, or labels outside
         ``0 .. classes - 1``.
     """
+    _checks.text(func, "func", "as_labels")
     n = _checks.integer(n, "n", func, minimum=1)
     classes = _checks.integer(classes, "classes", func, minimum=1)
     if isinstance(y, torch.Tensor):
