@@ -419,14 +419,11 @@ def fit_payoff_network(
     steps = _checks.integer(steps, "steps", func, minimum=1)
     lr = real_param(lr, "lr", func, positive=True)
     seed = _checks.seed(seed, func)
-    torch = require_torch("actzoo.finance")
+    require_torch("actzoo.finance")
+    from actzoo.training import single_thread
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: one thread is faster
-    try:
+    with single_thread():  # tiny matrices: one thread is faster
         return _fit(payoff, S, int(n_hidden), int(steps), lr, seed)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _fit(

@@ -24,7 +24,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq
 from scipy.special import log_ndtr, ndtr
 
 from actzoo import _checks
@@ -276,32 +275,25 @@ def elu_mean_coefficients(mu: float = 0.0, sigma: float = 1.0) -> tuple[float, f
     return t["z_pos"], _exp_neg(1.0, mu, sigma) - t["p_neg"]
 
 
-def elu_zero_mean_alpha(
-    mu: float = 0.0, sigma: float = 1.0, *, xtol: float = 1e-15
-) -> float:
-    r"""Return the :math:`\alpha > 0` with :math:`E[\mathrm{ELU}_\alpha(Z)] = 0`, by root finding.
+def elu_zero_mean_alpha(mu: float = 0.0, sigma: float = 1.0) -> float:
+    r"""Return the :math:`\alpha > 0` with :math:`E[\mathrm{ELU}_\alpha(Z)] = 0`.
 
-    Brent's method on :math:`\alpha \mapsto E[\mathrm{ELU}_\alpha(Z)]`
-    (closed form, :func:`moments`). For :math:`Z \sim N(0, 1)` the root is
+    The mean is linear in :math:`\alpha`, :math:`c_0 + \alpha c_1`
+    (:func:`elu_mean_coefficients`), so the root is
+    :math:`\alpha = -c_0 / c_1`. For :math:`Z \sim N(0, 1)` it is
     :math:`\approx 1.6733`, SELU's :math:`\alpha`.
 
     Raises
     ------
     ValueError
-        If ReLU's part of the mean is already :math:`\le 0` (no positive root).
+        If ReLU's part of the mean is already :math:`\le 0`, or the slope
+        :math:`c_1` underflows to 0 (no positive root).
     """
     mu, sigma = _check_normal(mu, sigma, "elu_zero_mean_alpha")
-    xtol = real_param(xtol, "xtol", "elu_zero_mean_alpha", positive=True)
-
-    def elu_mean(alpha: float) -> float:
-        return moments("elu", mu, sigma, alpha=alpha).mean
-
-    if elu_mean(0.0) <= 0:
-        raise ValueError("elu_zero_mean_alpha: no positive root; the mean "
-                         "underflows to <= 0 already at alpha = 0")
-    hi = 1.0
-    while elu_mean(hi) > 0:
-        hi *= 2.0
-        if hi > 1e12:
-            raise ValueError("elu_zero_mean_alpha: no root below alpha = 1e12")
-    return float(brentq(elu_mean, 0.0, hi, xtol=xtol, rtol=4 * np.finfo(float).eps))
+    c0, c1 = elu_mean_coefficients(mu, sigma)
+    if not (c0 > 0 and c1 < 0):
+        raise ValueError(
+            "elu_zero_mean_alpha: no positive root; the mean is "
+            f"{c0} + alpha * {c1} (mu = {mu}, sigma = {sigma})"
+        )
+    return float(-c0 / c1)

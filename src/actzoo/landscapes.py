@@ -284,13 +284,6 @@ def slice_2d_loop(
     return Z
 
 
-def _stack(
-    center: torch.Tensor, d1: torch.Tensor, d2: torch.Tensor
-) -> torch.Tensor:
-    """Rows (c, d1, d2), flattened: a (3, size) matrix to mix with (1, a, b)."""
-    return torch.stack([center.reshape(-1), d1.reshape(-1), d2.reshape(-1)])
-
-
 # Activations whose torch.nn.functional version takes ``inplace=True``.
 _INPLACE = frozenset({"relu", "leaky_relu", "elu", "selu", "celu", "silu", "mish"})
 

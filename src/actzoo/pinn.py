@@ -252,17 +252,13 @@ def train_pinn(
     adam_steps = _checks.integer(adam_steps, "adam_steps", func, minimum=0)
     lbfgs_steps = _checks.integer(lbfgs_steps, "lbfgs_steps", func, minimum=0)
     seed = _checks.seed(seed, func)
-    torch = require_torch("actzoo.pinn")
+    require_torch("actzoo.pinn")
+    from actzoo.training import single_thread
 
     problem = sine_problem() if problem is None else problem
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with single_thread():
         return _train(activation, problem, widths,
                       n_collocation, lam, adam_steps, lbfgs_steps, seed)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train(

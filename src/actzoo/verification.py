@@ -446,8 +446,7 @@ class LinearRegion:
     @property
     def area(self) -> float:
         """Return the polygon's area (shoelace formula)."""
-        x, y = self.vertices[:, 0], self.vertices[:, 1]
-        return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+        return _area(self.vertices)
 
 
 def _clip(poly: Array, g: Array, h: float, keep_positive: bool) -> Array:
@@ -466,6 +465,7 @@ def _clip(poly: Array, g: Array, h: float, keep_positive: bool) -> Array:
 
 
 def _area(poly: Array) -> float:
+    """Return the area of a polygon given by its corners in order (shoelace)."""
     if len(poly) < 3:
         return 0.0
     x, y = poly[:, 0], poly[:, 1]
