@@ -79,7 +79,8 @@ class Activation:
         if unknown:
             known = ", ".join(sorted(self.defaults)) or "none"
             raise TypeError(
-                f"{self.name} has no parameter(s) {', '.join(sorted(unknown))}; "
+                f"Activation.params: {self.name} has no parameter(s) "
+                f"{', '.join(sorted(unknown))}; "
                 f"its parameters are: {known}"
             )
         return {**self.defaults, **overrides}
