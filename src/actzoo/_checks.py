@@ -23,6 +23,7 @@ the mapping's ``KeyError``.
 from __future__ import annotations
 
 import numbers
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
@@ -265,9 +266,11 @@ def activation_params(act: str, params: Mapping[str, Any], func: str) -> dict[st
     """Return the parameters of activation ``act``, defaults filled in, after checks.
 
     Unknown parameter names raise ``TypeError``; each value is checked by
-    the activation itself (evaluating it once at 0), and its error is
-    raised again with ``func`` in front, so the message names both the
-    public function and the parameter.
+    the activation itself (evaluating it once on ``[0, 0]``), and an error
+    that names one of the parameters is raised again with ``func`` in
+    front, so the message names both the public function and the
+    parameter. (An error that names none, say a shape rule the probe does
+    not meet, is left to the real call.)
     """
     from actzoo.registry import ACTIVATIONS
 
@@ -281,9 +284,11 @@ def activation_params(act: str, params: Mapping[str, Any], func: str) -> dict[st
         )
     full = record.params(**params)
     try:
-        record.fn(np.zeros(1), **full)
+        record.fn(np.zeros(2), **full)
     except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{func}: {exc}") from None
+        message = str(exc)
+        if any(re.search(rf"\b{re.escape(p)}\b", message) for p in full):
+            raise type(exc)(f"{func}: {message}") from None
     return full
 
 
