@@ -533,9 +533,9 @@ CASES: dict[str, Case] = {
     ),
     "selfnorm.fixed_point_residuals": Case(
         {"alpha": 1.5, "scale": 1.0},
-        # scale: the residuals are defined for either sign (the solver may
-        # cross to the mirror solution)
-        {"scale": ANY_SIGN},
+        # the residuals are defined for either sign of both, and the solver
+        # steps through negative values on its way to the root
+        {"alpha": ANY_SIGN, "scale": ANY_SIGN},
     ),
     "selfnorm.solve_selu_constants": Case({"xtol": 1e-12}),
     "selfnorm.simulate_network_moments": Case(

@@ -149,10 +149,12 @@ def fixed_point_residuals(alpha: float, scale: float) -> NDArray[np.float64]:
     then have mean 0 and variance 1 whenever its pre-activations are
     standard normal.
     """
-    alpha = real_param(alpha, "alpha", "fixed_point_residuals", nonnegative=True)
+    # any real alpha: the solver may step through negative values, where
+    # the closed form still holds (ELU itself takes alpha >= 0 only)
+    alpha = real_param(alpha, "alpha", "fixed_point_residuals")
     scale = real_param(scale, "scale", "fixed_point_residuals")
-    m = gaussian.moments("elu", 0.0, 1.0, alpha=alpha)
-    return np.array([scale * m.mean, scale * scale * m.second_moment - 1.0])
+    mean, second_moment = gaussian._exponential_linear(alpha, 1.0, 1.0, 0.0, 1.0)
+    return np.array([scale * mean, scale * scale * second_moment - 1.0])
 
 
 def solve_selu_constants(

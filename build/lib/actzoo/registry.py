@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from actzoo import _checks
 from actzoo import activations as _a
 from actzoo._optional import require_torch
 
@@ -86,11 +85,10 @@ class Activation:
 
     def derivative(self, x: ArrayLike, order: int = 0, **params: Any) -> NDArray:
         """Return the ``order``-th derivative (0, 1 or 2) at ``x``."""
-        func = "Activation.derivative"
         funcs = (self.fn, self.grad, self.grad2)
-        order = _checks.integer(order, "order", func, minimum=0, maximum=2)
-        _checks.as_real_array(x, func)
-        return funcs[order](x, **_checks.activation_params(self.name, params, func))
+        if order not in (0, 1, 2):
+            raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
+        return funcs[order](x, **self.params(**params))
 
     def torch_fn(self) -> Callable[..., Any]:
         """Return the ``torch.nn.functional`` counterpart (imports torch)."""
