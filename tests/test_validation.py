@@ -314,7 +314,8 @@ def _poisson() -> dict[str, Any]:
 
 # Reasons for accepting a derived value, used in the tables below.
 ANY_SIGN = {"sign"}  # a location, slope, strike or weight: any sign is meaningful
-ELEMENTWISE = {"nan", "empty"}  # vectorised elementwise: NaN in, NaN out; empty in, empty out
+# vectorised elementwise: NaN in, NaN out; empty in, empty out
+ELEMENTWISE = {"nan", "empty"}
 FREE_TEXT = {"unknown"}  # a label or figure name, not an option: any string is fine
 
 _ACT_X = np.array([-1.0, 0.0, 2.0])
@@ -404,7 +405,9 @@ CASES: dict[str, Case] = {
         {"units": {"empty"}},
     ),
     # ------------------------------------------------------------ gaussian
-    "gaussian.gauss_hermite_expectation": Case({"f": np.cos, "n": 20}, {"mu": ANY_SIGN}),
+    "gaussian.gauss_hermite_expectation": Case(
+        {"f": np.cos, "n": 20}, {"mu": ANY_SIGN},
+    ),
     "gaussian.moments": Case({"name": "elu"}, {"mu": ANY_SIGN}),
     "gaussian.mean": Case({"name": "elu"}, {"mu": ANY_SIGN}),
     "gaussian.variance": Case({"name": "elu"}, {"mu": ANY_SIGN}),
@@ -472,7 +475,6 @@ CASES: dict[str, Case] = {
     "landscapes.interpolate": Case(
         lambda: {"model": _mlp(), "start": _flatten()["weights"],
                  "end": _flatten()["weights"], "alphas": GRID, "X": X2, "y": Y2},
-        # alphas: any position on the line, including before the start
     ),
     "landscapes.slice_2d_loop": Case(_plane),
     "landscapes.slice_2d": Case(lambda: {**_plane(), "chunk": 4}),

@@ -478,7 +478,9 @@ def units_as_options(
     func = "units_as_options"
     _checks.instance(net, FittedPayoffNetwork, "net", func)
     lo, hi = (
-        (-np.inf, np.inf) if S_range is None else _checks.interval(S_range, "S_range", func)
+        (-np.inf, np.inf)
+        if S_range is None
+        else _checks.interval(S_range, "S_range", func)
     )
     min_quantity = real_param(min_quantity, "min_quantity", func, nonnegative=True)
     units = []

@@ -114,7 +114,10 @@ def combine(
     _check_weights(center, "center", "combine")
     for term in terms:
         if not isinstance(term, tuple) or len(term) != 2:
-            raise TypeError(f"combine: terms must be (coefficient, weights) pairs, got {term!r:.60}")
+            raise TypeError(
+                "combine: terms must be (coefficient, weights) pairs, got "
+                f"{term!r:.60}"
+            )
         _checks.real_param(term[0], "terms", "combine")
         _check_like(center, term[1], "combine", ("center", "terms"))
     out = {k: v.clone() for k, v in center.items()}
