@@ -221,12 +221,15 @@ def _moments(
 
 def mean(name: str, mu: float = 0.0, sigma: float = 1.0, **params: Any) -> float:
     r"""Return :math:`E[f(Z)]`, :math:`Z \sim N(\mu, \sigma^2)` (see :func:`moments`)."""
-    return _moments("mean", name, mu, sigma, "auto", 120, params).mean
+    # method= and n= reach moments' own options, as they always have
+    method, n = params.pop("method", "auto"), params.pop("n", 120)
+    return _moments("mean", name, mu, sigma, method, n, params).mean
 
 
 def variance(name: str, mu: float = 0.0, sigma: float = 1.0, **params: Any) -> float:
     r"""Return :math:`\operatorname{Var} f(Z)`, :math:`Z \sim N(\mu, \sigma^2)` (see :func:`moments`)."""
-    return _moments("variance", name, mu, sigma, "auto", 120, params).variance
+    method, n = params.pop("method", "auto"), params.pop("n", 120)
+    return _moments("variance", name, mu, sigma, method, n, params).variance
 
 
 class MonteCarloMoments(NamedTuple):
