@@ -89,7 +89,7 @@ def test_zero_gradient_input_errors():
         zero_gradient_probability("gelu")
     with pytest.raises(ValueError, match="non-negative"):
         zero_gradient_probability("leaky_relu", alpha=-0.1)
-    with pytest.raises(KeyError, match="unknown activation"):
+    with pytest.raises(ValueError, match="unknown activation"):
         zero_gradient_fraction("tanh", [0.0])
     with pytest.raises(ValueError, match="empty"):
         zero_gradient_fraction("relu", [])

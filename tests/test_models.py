@@ -105,11 +105,11 @@ def test_dead_fraction_of_a_unit_that_cannot_fire():
 
 
 def test_bad_input_is_refused():
-    with pytest.raises(KeyError, match="unknown activation"):
+    with pytest.raises(ValueError, match="unknown activation"):
         MLP([2, 2, 2], "sigmoid")
     with pytest.raises(ValueError, match="at least 2"):
         MLP([2])
-    with pytest.raises(ValueError, match="positive integers"):
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be at least 1"):
         MLP([2, 0, 2])
     with pytest.raises(TypeError, match="no parameter"):
         MLP([2, 3, 2], "relu", alpha=0.1)

@@ -108,7 +108,7 @@ def test_bad_input_is_refused(problem):
         pinn.train_pinn("sigmoidish", problem)
     with pytest.raises(ValueError, match="widths"):
         pinn.train_pinn("tanh", problem, widths=(0,))
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="k must be at least 1"):
         pinn.sine_problem(0)
 
 

@@ -42,5 +42,5 @@ def test_pytorch_cancels_where_we_do_not():
 
 
 def test_reference_rejects_unknown_names():
-    with pytest.raises(KeyError, match="unknown activation"):
+    with pytest.raises(ValueError, match="unknown activation"):
         reference("swish2", [1.0])

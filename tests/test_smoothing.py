@@ -157,5 +157,5 @@ def test_bad_input_gives_clear_errors():
         smoothing.softplus_gap(1.0, beta=0.0)
     with pytest.raises(ValueError, match="length 3k"):
         smoothing.network_input_curvature("relu", np.ones(4), 0.0)
-    with pytest.raises(ValueError, match="non-empty 1-D grid"):
+    with pytest.raises(ValueError, match="x must be 1-D"):
         smoothing.largest_softplus_gap(1.0, np.zeros((2, 2)))

@@ -13,33 +13,13 @@ Examples
 
 from __future__ import annotations
 
-import numbers
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
+from actzoo import _checks
 from actzoo._checks import real_param
 
 __all__ = ["two_moons", "two_spirals"]
-
-
-def _check_n(n: Any, func: str) -> int:
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{func}: n must be an integer, got {n!r}")
-    if n < 2:
-        raise ValueError(
-            f"{func}: n must be at least 2 (one point per class), got {n}"
-        )
-    return int(n)
-
-
-def _check_seed(seed: Any, func: str) -> int:
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{func}: seed must be an integer, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"{func}: seed must be non-negative, got {seed}")
-    return int(seed)
 
 
 def _shuffled(
@@ -79,9 +59,9 @@ def two_spirals(
     y : ndarray of int64, shape (n,)
         Their labels, 0 or 1.
     """
-    n = _check_n(n, "two_spirals")
+    n = _checks.integer(n, "n", "two_spirals", minimum=2)  # one point per class
     noise = real_param(noise, "noise", "two_spirals", nonnegative=True)
-    rng = np.random.default_rng(_check_seed(seed, "two_spirals"))
+    rng = np.random.default_rng(_checks.seed(seed, "two_spirals"))
     n1 = n // 2
     n0 = n - n1
     # sqrt(u) spreads points evenly along the arm rather than along t.
@@ -121,9 +101,9 @@ def two_moons(
     y : ndarray of int64, shape (n,)
         Their labels, 0 or 1.
     """
-    n = _check_n(n, "two_moons")
+    n = _checks.integer(n, "n", "two_moons", minimum=2)  # one point per class
     noise = real_param(noise, "noise", "two_moons", nonnegative=True)
-    rng = np.random.default_rng(_check_seed(seed, "two_moons"))
+    rng = np.random.default_rng(_checks.seed(seed, "two_moons"))
     n1 = n // 2
     n0 = n - n1
     t = np.pi * rng.uniform(size=n)

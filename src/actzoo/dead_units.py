@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from actzoo import _checks
 from actzoo._checks import real_param
-from actzoo.kink import positive_probability
+from actzoo.kink import NOISE_LAWS, positive_probability
 from actzoo.registry import ACTIVATIONS
 
 __all__ = [
@@ -73,19 +74,18 @@ def zero_gradient_probability(
         The activation's parameters (``alpha``), defaults from the registry.
     """
     func = "zero_gradient_probability"
-    if activation not in _LEAK_PARAM:
-        raise ValueError(
-            f"{func}: closed form known for {sorted(_LEAK_PARAM)}, got "
-            f"{activation!r}"
-        )
+    _checks.activation_name(activation, func, known=_LEAK_PARAM,
+                            why="the closed form is known for these only")
+    loc = real_param(loc, "loc", func)
+    _checks.choice(noise, NOISE_LAWS, "noise", func)
+    real_param(scale, "scale", func, positive=True)
+    resolved = _checks.activation_params(activation, params, func)
     leak_name = _LEAK_PARAM[activation]
-    resolved = ACTIVATIONS[activation].params(**params)
     if leak_name is not None:
         leak = real_param(resolved[leak_name], leak_name, func,
                           nonnegative=True)
         if leak > 0:
             return 0.0
-    loc = real_param(loc, "loc", func)
     return float(1.0 - positive_probability(loc, noise=noise, scale=scale))
 
 
@@ -97,14 +97,11 @@ def zero_gradient_fraction(
     The slope is the registry's (``ACTIVATIONS[activation].grad``), which
     follows PyTorch's autograd at kinks.
     """
-    if activation not in ACTIVATIONS:
-        raise KeyError(
-            f"zero_gradient_fraction: unknown activation {activation!r}; "
-            f"choose from {', '.join(ACTIVATIONS)}"
-        )
+    func = "zero_gradient_fraction"
+    _checks.activation_name(activation, func)
+    _checks.array(z, "z", func, allow_inf=True)  # a NaN slope is neither 0 nor not
+    params = _checks.activation_params(activation, params, func)
     slopes = np.asarray(ACTIVATIONS[activation].grad(z, **params))
-    if slopes.size == 0:
-        raise ValueError("zero_gradient_fraction: z is empty")
     return float(np.mean(slopes == 0))
 
 
@@ -139,13 +136,8 @@ class UnitRun:
         return int(alive[0]) if alive.size else None
 
 
-def _as_example(x: ArrayLike, func: str) -> NDArray[np.float64]:
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"{func}: x must be a non-empty 1-D array of finite numbers"
-        )
-    return arr
+def _as_example(x: ArrayLike, func: str, name: str = "x") -> NDArray[np.float64]:
+    return _checks.array(x, name, func, ndim=1)
 
 
 def train_unit(
@@ -192,18 +184,16 @@ def train_unit(
     """
     func = "train_unit"
     x = _as_example(x, func)
-    w = _as_example(w, func)
+    w = _as_example(w, func, "w")
     if w.shape != x.shape:
         raise ValueError(f"{func}: w has shape {w.shape}, x has {x.shape}")
     b = real_param(b, "b", func)
     target = real_param(target, "target", func)
     lr = real_param(lr, "lr", func, positive=True)
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"{func}: steps must be a non-negative integer")
-    if activation not in ACTIVATIONS:
-        raise KeyError(f"{func}: unknown activation {activation!r}")
+    steps = _checks.integer(steps, "steps", func, minimum=0)
+    _checks.activation_name(activation, func)
     act = ACTIVATIONS[activation]
-    params = act.params(**params)
+    params = _checks.activation_params(activation, params, func)
 
     ws = np.empty((steps + 1, x.size))
     bs = np.empty(steps + 1)
@@ -252,9 +242,10 @@ def preactivation_change(
               = \eta\,(\lVert\mathbf x\rVert^2 + 1)\,
               (\alpha t + \alpha^2 \lvert z\rvert).
     """
-    z, gain, target = _one_step_setup(z, x, target, lr, "preactivation_change",
+    func = "preactivation_change"
+    alpha = _checks.array(alpha, "alpha", func, allow_empty=True)
+    z, gain, target = _one_step_setup(z, x, target, lr, func,
                                       positive_target=False)
-    alpha = np.asarray(alpha, dtype=np.float64)
     return gain * alpha * (target - alpha * z)
 
 

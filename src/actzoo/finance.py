@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo._optional import require_torch
 from actzoo.activations import relu, softplus
@@ -63,11 +64,12 @@ Noise = Literal["gaussian", "logistic"]
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
-def _prices(S: ArrayLike, func: str) -> Array:
-    arr = np.asarray(S, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{func}: prices must be finite")
-    return arr
+_NOISES = ("gaussian", "logistic")
+
+
+def _prices(S: ArrayLike, func: str, name: str = "S") -> Array:
+    # vectorised over prices: an empty array gives an empty result
+    return _checks.array(S, name, func, allow_empty=True)
 
 
 def call_payoff(S: ArrayLike, K: float) -> Array:
@@ -106,17 +108,16 @@ class Payoff:
     name: str = "payoff"
 
     def __post_init__(self) -> None:
-        kinks = np.atleast_1d(np.asarray(self.kinks, dtype=np.float64))
-        values = np.atleast_1d(np.asarray(self.values, dtype=np.float64))
-        if kinks.ndim != 1 or kinks.size == 0:
-            raise ValueError("Payoff: kinks must be a non-empty 1-D sequence")
+        kinks = np.atleast_1d(_checks.array(self.kinks, "kinks", "Payoff", ndim=(0, 1)))
+        values = np.atleast_1d(
+            _checks.array(self.values, "values", "Payoff", ndim=(0, 1))
+        )
         if values.shape != kinks.shape:
             raise ValueError(
                 f"Payoff: {kinks.size} kinks but {values.size} values; give "
                 "one value per kink"
             )
-        if not (np.all(np.isfinite(kinks)) and np.all(np.isfinite(values))):
-            raise ValueError("Payoff: kinks and values must be finite")
+        _checks.text(self.name, "name", "Payoff")
         if np.any(np.diff(kinks) <= 0):
             raise ValueError("Payoff: kinks must be strictly increasing")
         object.__setattr__(self, "kinks", kinks)
@@ -214,8 +215,7 @@ def replicate(payoff: Payoff) -> Replication:
     worth 0; crossing each kink adds the slope change; so the sum equals
     the payoff everywhere.
     """
-    if not isinstance(payoff, Payoff):
-        raise TypeError(f"replicate: expected a Payoff, got {type(payoff).__name__}")
+    _checks.instance(payoff, Payoff, "payoff", "replicate")
     slopes = payoff.slopes()
     shares = float(slopes[0])
     cash = float(payoff.values[0] - shares * payoff.kinks[0])
@@ -244,6 +244,7 @@ def bachelier_call(S: ArrayLike, K: float, sigma: float) -> Array:
         Standard deviation of the price at expiry, positive.
     """
     K = real_param(K, "K", "bachelier_call")
+    real_param(sigma, "sigma", "bachelier_call", positive=True)
     return expected_relu(_prices(S, "bachelier_call") - K, sigma, "gaussian")
 
 
@@ -255,6 +256,7 @@ def bachelier_put(S: ArrayLike, K: float, sigma: float) -> Array:
     :math:`C - P = S - K` holds exactly.
     """
     K = real_param(K, "K", "bachelier_put")
+    real_param(sigma, "sigma", "bachelier_put", positive=True)
     return expected_relu(K - _prices(S, "bachelier_put"), sigma, "gaussian")
 
 
@@ -275,7 +277,8 @@ def expected_relu(x: ArrayLike, sigma: float, noise: Noise = "gaussian") -> Arra
     :math:`x \to -\infty`.
     """
     sigma = real_param(sigma, "sigma", "expected_relu", positive=True)
-    x = _prices(x, "expected_relu")
+    x = _prices(x, "expected_relu", "x")
+    _checks.choice(noise, _NOISES, "noise", "expected_relu")
     d = x / sigma
     if noise == "gaussian":
         return sigma * np.exp(-0.5 * d * d) / _SQRT_2PI + x * ndtr(d)
@@ -302,12 +305,12 @@ def expected_relu_mc(
     standard error is the sample standard deviation over
     :math:`\sqrt{n}`.
     """
-    sigma = real_param(sigma, "sigma", "expected_relu_mc", positive=True)
-    if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise ValueError(
-            f"expected_relu_mc: n_samples must be an integer >= 2, got {n_samples!r}"
-        )
-    x = _prices(x, "expected_relu_mc")
+    func = "expected_relu_mc"
+    sigma = real_param(sigma, "sigma", func, positive=True)
+    n_samples = _checks.integer(n_samples, "n_samples", func, minimum=2)
+    x = _prices(x, func, "x")
+    _checks.choice(noise, _NOISES, "noise", func)
+    seed = _checks.seed(seed, func)
     rng = np.random.default_rng(seed)
     if noise == "gaussian":
         eps = rng.standard_normal(n_samples)
@@ -407,22 +410,20 @@ def fit_payoff_network(
     seed : int
         Seed for the initial weights; same seed, same network.
     """
-    torch = require_torch("actzoo.finance")
-
-    S = _prices(S, "fit_payoff_network").reshape(-1)
+    func = "fit_payoff_network"
+    _checks.instance(payoff, Payoff, "payoff", func)
+    S = _prices(S, func).reshape(-1)
     if S.size < 2 or np.ptp(S) == 0:
-        raise ValueError("fit_payoff_network: S needs at least two distinct prices")
-    if not isinstance(n_hidden, (int, np.integer)) or n_hidden < 1:
-        raise ValueError(
-            f"fit_payoff_network: n_hidden must be a positive integer, got {n_hidden!r}"
-        )
-    lr = real_param(lr, "lr", "fit_payoff_network", positive=True)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: one thread is faster
-    try:
+        raise ValueError(f"{func}: S needs at least two distinct prices")
+    n_hidden = _checks.integer(n_hidden, "n_hidden", func, minimum=1)
+    steps = _checks.integer(steps, "steps", func, minimum=1)
+    lr = real_param(lr, "lr", func, positive=True)
+    seed = _checks.seed(seed, func)
+    require_torch("actzoo.finance")
+    from actzoo.training import single_thread
+
+    with single_thread():  # tiny matrices: one thread is faster
         return _fit(payoff, S, int(n_hidden), int(steps), lr, seed)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _fit(
@@ -474,7 +475,14 @@ def units_as_options(
     Units whose kink lies outside ``S_range`` are linear (or zero) on it
     and are left out, as are units with ``|quantity| <= min_quantity``.
     """
-    lo, hi = (-np.inf, np.inf) if S_range is None else S_range
+    func = "units_as_options"
+    _checks.instance(net, FittedPayoffNetwork, "net", func)
+    lo, hi = (
+        (-np.inf, np.inf)
+        if S_range is None
+        else _checks.interval(S_range, "S_range", func)
+    )
+    min_quantity = real_param(min_quantity, "min_quantity", func, nonnegative=True)
     units = []
     for w, b, a in zip(net.w, net.b, net.a):
         if w == 0:
@@ -501,6 +509,12 @@ def learned_kinks(
     dropped. For a fitted payoff these should be its own kinks and slope
     changes, the quantities of :func:`replicate`.
     """
+    func = "learned_kinks"
+    units = _checks.sequence(units, "units", func, min_length=0)
+    for unit in units:
+        _checks.instance(unit, OptionUnit, "units", func)
+    merge_tol = real_param(merge_tol, "merge_tol", func, nonnegative=True)
+    min_change = real_param(min_change, "min_change", func, nonnegative=True)
     strikes: list[list[float]] = []
     changes: list[list[float]] = []
     for unit in sorted(units, key=lambda u: u.strike):

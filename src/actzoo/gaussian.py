@@ -24,9 +24,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq
 from scipy.special import log_ndtr, ndtr
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo.activations import SELU_ALPHA, SELU_SCALE
 from actzoo.registry import ACTIVATIONS
@@ -90,14 +90,18 @@ def gauss_hermite_expectation(
         Number of nodes, from 1 to 300 (NumPy's Hermite rule overflows
         beyond about 350).
     """
-    mu, sigma = _check_normal(mu, sigma, "gauss_hermite_expectation")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 300:
-        raise ValueError(
-            f"gauss_hermite_expectation: n must be an int from 1 to 300, got {n!r}"
-        )
-    t, w = _hermite_rule(int(n))
+    func = "gauss_hermite_expectation"
+    _checks.function(f, "f", func)
+    mu, sigma = _check_normal(mu, sigma, func)
+    n = _check_nodes(n, func)
+    t, w = _hermite_rule(n)
     values = np.asarray(f(mu + math.sqrt(2.0) * sigma * t), dtype=np.float64)
     return float(np.dot(w, values) / math.sqrt(math.pi))
+
+
+def _check_nodes(n: int, func: str) -> int:
+    # NumPy's Hermite rule overflows beyond about 350 nodes
+    return _checks.integer(n, "n", func, minimum=1, maximum=300)
 
 
 @functools.lru_cache(maxsize=16)
@@ -188,20 +192,24 @@ def moments(
     **params
         Activation parameters, e.g. ``alpha`` for ELU.
     """
-    if name not in ACTIVATIONS:
-        raise KeyError(f"moments: unknown activation {name!r}; see actzoo.ACTIVATIONS")
-    if method not in ("auto", "closed", "quadrature"):
-        raise ValueError(
-            f"moments: method must be 'auto', 'closed' or 'quadrature', got {method!r}"
-        )
-    mu, sigma = _check_normal(mu, sigma, "moments")
+    return _moments("moments", name, mu, sigma, method, n, params)
+
+
+def _moments(
+    func: str, name: str, mu: float, sigma: float, method: str, n: int,
+    params: dict[str, Any],
+) -> Moments:
+    _checks.activation_name(name, func, "name")
+    _checks.choice(method, ("auto", "closed", "quadrature"), "method", func)
+    mu, sigma = _check_normal(mu, sigma, func)
+    n = _check_nodes(n, func)
     act = ACTIVATIONS[name]
-    full = act.params(**params)
+    full = _checks.activation_params(name, params, func)
     use_closed = method == "closed" or (method == "auto" and name in CLOSED_FORM)
     if use_closed:
         if name not in CLOSED_FORM:
             raise ValueError(
-                f"moments: no closed form for {name!r}; closed forms exist for "
+                f"{func}: no closed form for {name!r}; closed forms exist for "
                 f"{sorted(CLOSED_FORM)}"
             )
         m1, m2 = _closed_form(name, mu, sigma, full)
@@ -213,12 +221,15 @@ def moments(
 
 def mean(name: str, mu: float = 0.0, sigma: float = 1.0, **params: Any) -> float:
     r"""Return :math:`E[f(Z)]`, :math:`Z \sim N(\mu, \sigma^2)` (see :func:`moments`)."""
-    return moments(name, mu, sigma, **params).mean
+    # method= and n= reach moments' own options, as they always have
+    method, n = params.pop("method", "auto"), params.pop("n", 120)
+    return _moments("mean", name, mu, sigma, method, n, params).mean
 
 
 def variance(name: str, mu: float = 0.0, sigma: float = 1.0, **params: Any) -> float:
     r"""Return :math:`\operatorname{Var} f(Z)`, :math:`Z \sim N(\mu, \sigma^2)` (see :func:`moments`)."""
-    return moments(name, mu, sigma, **params).variance
+    method, n = params.pop("method", "auto"), params.pop("n", 120)
+    return _moments("variance", name, mu, sigma, method, n, params).variance
 
 
 class MonteCarloMoments(NamedTuple):
@@ -243,14 +254,12 @@ def monte_carlo_moments(
     The standard error of the mean is :math:`s/\sqrt{N}`, with :math:`s`
     the sample standard deviation; the same ``seed`` gives the same numbers.
     """
-    if name not in ACTIVATIONS:
-        raise KeyError(f"monte_carlo_moments: unknown activation {name!r}")
-    mu, sigma = _check_normal(mu, sigma, "monte_carlo_moments")
-    is_int = isinstance(n_samples, (int, np.integer)) and not isinstance(n_samples, bool)
-    if not is_int or n_samples < 2:
-        raise ValueError(
-            f"monte_carlo_moments: n_samples must be an int >= 2, got {n_samples!r}"
-        )
+    func = "monte_carlo_moments"
+    _checks.activation_name(name, func, "name")
+    mu, sigma = _check_normal(mu, sigma, func)
+    n_samples = _checks.integer(n_samples, "n_samples", func, minimum=2)
+    seed = _checks.seed(seed, func)
+    params = _checks.activation_params(name, params, func)
     z = np.random.default_rng(seed).normal(mu, sigma, int(n_samples))
     y = ACTIVATIONS[name].derivative(z, 0, **params)
     var = float(np.var(y, ddof=1))
@@ -269,31 +278,25 @@ def elu_mean_coefficients(mu: float = 0.0, sigma: float = 1.0) -> tuple[float, f
     return t["z_pos"], _exp_neg(1.0, mu, sigma) - t["p_neg"]
 
 
-def elu_zero_mean_alpha(
-    mu: float = 0.0, sigma: float = 1.0, *, xtol: float = 1e-15
-) -> float:
-    r"""Return the :math:`\alpha > 0` with :math:`E[\mathrm{ELU}_\alpha(Z)] = 0`, by root finding.
+def elu_zero_mean_alpha(mu: float = 0.0, sigma: float = 1.0) -> float:
+    r"""Return the :math:`\alpha > 0` with :math:`E[\mathrm{ELU}_\alpha(Z)] = 0`.
 
-    Brent's method on :math:`\alpha \mapsto E[\mathrm{ELU}_\alpha(Z)]`
-    (closed form, :func:`moments`). For :math:`Z \sim N(0, 1)` the root is
+    The mean is linear in :math:`\alpha`, :math:`c_0 + \alpha c_1`
+    (:func:`elu_mean_coefficients`), so the root is
+    :math:`\alpha = -c_0 / c_1`. For :math:`Z \sim N(0, 1)` it is
     :math:`\approx 1.6733`, SELU's :math:`\alpha`.
 
     Raises
     ------
     ValueError
-        If ReLU's part of the mean is already :math:`\le 0` (no positive root).
+        If ReLU's part of the mean is already :math:`\le 0`, or the slope
+        :math:`c_1` underflows to 0 (no positive root).
     """
     mu, sigma = _check_normal(mu, sigma, "elu_zero_mean_alpha")
-
-    def elu_mean(alpha: float) -> float:
-        return moments("elu", mu, sigma, alpha=alpha).mean
-
-    if elu_mean(0.0) <= 0:
-        raise ValueError("elu_zero_mean_alpha: no positive root; the mean "
-                         "underflows to <= 0 already at alpha = 0")
-    hi = 1.0
-    while elu_mean(hi) > 0:
-        hi *= 2.0
-        if hi > 1e12:
-            raise ValueError("elu_zero_mean_alpha: no root below alpha = 1e12")
-    return float(brentq(elu_mean, 0.0, hi, xtol=xtol, rtol=4 * np.finfo(float).eps))
+    c0, c1 = elu_mean_coefficients(mu, sigma)
+    if not (c0 > 0 and c1 < 0):
+        raise ValueError(
+            "elu_zero_mean_alpha: no positive root; the mean is "
+            f"{c0} + alpha * {c1} (mu = {mu}, sigma = {sigma})"
+        )
+    return float(-c0 / c1)

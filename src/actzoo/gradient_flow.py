@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo.registry import ACTIVATIONS
 
@@ -48,9 +49,12 @@ Matrix = NDArray[np.float64]
 
 
 def _activation(name: str, func: str) -> Any:
-    if name not in ACTIVATIONS:
-        raise KeyError(f"{func}: unknown activation {name!r}; see actzoo.ACTIVATIONS")
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[_checks.activation_name(name, func, "name")]
+
+
+def _matrices(weights: Any, name: str, func: str) -> list[Matrix]:
+    items = _checks.sequence(weights, name, func)
+    return [_checks.array(W, name, func, ndim=2) for W in items]
 
 
 def gaussian_weights(
@@ -70,14 +74,11 @@ def gaussian_weights(
     seed : int
         Seed of the NumPy generator; the same seed gives the same weights.
     """
-    gain = real_param(gain, "gain", "gaussian_weights", positive=True)
-    widths = [int(n) for n in widths]
-    if len(widths) < 2 or min(widths) < 1:
-        raise ValueError(
-            "gaussian_weights: widths needs at least two positive entries "
-            f"(input and one layer), got {widths}"
-        )
-    rng = np.random.default_rng(seed)
+    func = "gaussian_weights"
+    gain = real_param(gain, "gain", func, positive=True)
+    # the input's width and at least one layer's
+    widths = _checks.integers(widths, "widths", func, minimum=1, min_length=2)
+    rng = np.random.default_rng(_checks.seed(seed, func))
     return [
         rng.normal(0.0, gain / math.sqrt(n_in), size=(n_out, n_in))
         for n_in, n_out in zip(widths[:-1], widths[1:])
@@ -97,14 +98,21 @@ def forward_preactivations(
     ``x`` is one input vector of shape ``(n_0,)`` or a batch of shape
     ``(n_0, batch)``; every :math:`z_l` then has the same trailing shape.
     """
-    act = _activation(name, "forward_preactivations")
-    Ws = [np.asarray(W, dtype=np.float64) for W in weights]
+    func = "forward_preactivations"
+    act = _activation(name, func)
+    params = _checks.activation_params(name, params, func)
+    Ws = _matrices(weights, "weights", func)
+    if biases is not None:
+        biases = [
+            _checks.array(b, "biases", func)
+            for b in _checks.sequence(biases, "biases", func)
+        ]
     if biases is not None and len(biases) != len(Ws):
         raise ValueError(
             f"forward_preactivations: {len(Ws)} weight matrices but "
             f"{len(biases)} biases"
         )
-    h = np.asarray(x, dtype=np.float64)
+    h = _checks.array(x, "x", func, ndim=(1, 2))
     zs: list[Matrix] = []
     for l, W in enumerate(Ws):
         if W.ndim != 2 or W.shape[1] != h.shape[0]:
@@ -133,7 +141,14 @@ def layer_jacobians(
     derivative (PyTorch's convention at kinks). ``preacts`` are those of
     a single input vector, as returned by :func:`forward_preactivations`.
     """
-    act = _activation(name, "layer_jacobians")
+    func = "layer_jacobians"
+    act = _activation(name, func)
+    params = _checks.activation_params(name, params, func)
+    weights = _matrices(weights, "weights", func)
+    preacts = [
+        _checks.array(z, "preacts", func, ndim=1)
+        for z in _checks.sequence(preacts, "preacts", func)
+    ]
     if len(preacts) != len(weights):
         raise ValueError(
             f"layer_jacobians: {len(weights)} weight matrices but "
@@ -154,8 +169,7 @@ def layer_jacobians(
 
 def jacobian_product(jacobians: Sequence[ArrayLike]) -> Matrix:
     r"""Return :math:`J_1 J_2 \cdots J_{L-1} = (\partial z_L / \partial z_1)^\top`."""
-    if not jacobians:
-        raise ValueError("jacobian_product: needs at least one Jacobian")
+    jacobians = _matrices(jacobians, "jacobians", "jacobian_product")
     prod = np.asarray(jacobians[0], dtype=np.float64)
     for J in jacobians[1:]:
         prod = prod @ np.asarray(J, dtype=np.float64)
@@ -168,7 +182,13 @@ def backprop_norms(jacobians: Sequence[ArrayLike], grad_out: ArrayLike) -> Matri
     :math:`\delta_l = J_l \delta_{l+1}`: entry ``k`` of the result is the
     gradient norm ``k`` layers below the output.
     """
-    delta = np.asarray(grad_out, dtype=np.float64)
+    func = "backprop_norms"
+    # no Jacobians (a one-layer network): only the output's gradient
+    jacobians = [
+        _checks.array(J, "jacobians", func, ndim=2)
+        for J in _checks.sequence(jacobians, "jacobians", func, min_length=0)
+    ]
+    delta = _checks.array(grad_out, "grad_out", func, ndim=1)
     norms = [float(np.linalg.norm(delta))]
     for J in reversed(jacobians):
         delta = np.asarray(J, dtype=np.float64) @ delta
@@ -195,6 +215,7 @@ def chain_bias_for_fixed_point(w: float, s: float, name: str, **params: Any) -> 
     multiplies the gradient by the same factor :math:`w\,\varphi'(s)`.
     """
     act = _activation(name, "chain_bias_for_fixed_point")
+    params = _checks.activation_params(name, params, "chain_bias_for_fixed_point")
     w = real_param(w, "w", "chain_bias_for_fixed_point")
     s = real_param(s, "s", "chain_bias_for_fixed_point")
     return s - w * float(act.fn(s, **params))
@@ -209,11 +230,11 @@ def chain_gradient(
     :math:`\partial z_L / \partial z_0 = \prod_{k=0}^{L-1} w\,\varphi'(z_k)`.
     """
     act = _activation(name, "chain_gradient")
+    params = _checks.activation_params(name, params, "chain_gradient")
     w = real_param(w, "w", "chain_gradient")
     b = real_param(b, "b", "chain_gradient")
     z = real_param(z0, "z0", "chain_gradient")
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
-        raise ValueError(f"chain_gradient: depth must be an int >= 0, got {depth!r}")
+    depth = _checks.integer(depth, "depth", "chain_gradient", minimum=0)
     grads = [1.0]
     for _ in range(int(depth)):
         grads.append(grads[-1] * w * float(act.grad(z, **params)))

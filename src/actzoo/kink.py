@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo._optional import require_torch
 from actzoo.activations import relu_grad
@@ -59,12 +60,17 @@ TORCH_RELU_SPELLINGS: tuple[str, ...] = (
 
 
 def _check_law(noise: str, func: str) -> str:
-    if noise not in NOISE_LAWS:
-        raise ValueError(
-            f"{func}: unknown noise law {noise!r}; choose one of "
-            f"{sorted(NOISE_LAWS)}"
-        )
-    return noise
+    return _checks.choice(noise, NOISE_LAWS, "noise", func)
+
+
+def _check_noise(noise: str, scale: float, func: str) -> tuple[str, float]:
+    noise = _check_law(noise, func)
+    return noise, real_param(scale, "scale", func, positive=True)
+
+
+def _points(x0: ArrayLike, func: str, name: str = "x0") -> NDArray[np.float64]:
+    # vectorised: an empty array gives an empty result; +-inf are limits
+    return _checks.array(x0, name, func, allow_empty=True, allow_inf=True)
 
 
 def clarke_subdifferential(
@@ -104,10 +110,10 @@ def clarke_subdifferential(
         function is continuously differentiable.
     """
     func = "clarke_subdifferential"
+    _checks.function(grad, "grad", func)
     x0 = real_param(x0, "x0", func)
     radius = real_param(radius, "radius", func, positive=True)
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{func}: n must be a positive integer, got {n!r}")
+    n = _checks.integer(n, "n", func, minimum=1)
     t = np.linspace(1.0, 1.0 / n, n) * radius
     points = np.concatenate([x0 - t, x0 + t])
     if np.any(points == x0):
@@ -138,9 +144,8 @@ def positive_probability(
     :math:`x_0 = 0` every one of them is :math:`1/2`.
     """
     func = "positive_probability"
-    noise = _check_law(noise, func)
-    scale = real_param(scale, "scale", func, positive=True)
-    x = np.asarray(x0, dtype=np.float64)
+    x = _points(x0, func)
+    noise, scale = _check_noise(noise, scale, func)
     u = x / scale
     if noise == "normal":
         p = ndtr(u)
@@ -162,11 +167,9 @@ def sample_symmetric(
     See :data:`NOISE_LAWS` for what ``scale`` means for each law.
     """
     func = "sample_symmetric"
-    noise = _check_law(noise, func)
-    scale = real_param(scale, "scale", func, positive=True)
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{func}: n must be a positive integer, got {n!r}")
-    rng = np.random.default_rng(seed)
+    n = _checks.integer(n, "n", func, minimum=1)
+    noise, scale = _check_noise(noise, scale, func)
+    rng = np.random.default_rng(_checks.seed(seed, func))
     if noise == "normal":
         return scale * rng.standard_normal(n)
     if noise == "uniform":
@@ -190,8 +193,11 @@ def kink_slope_mse(
 
     a parabola in ``s`` with its minimum :math:`p(1 - p)` at :math:`s = p`.
     """
+    func = "kink_slope_mse"
+    s = _points(s, func, "s")
+    _points(x0, func)
+    _check_noise(noise, scale, func)
     p = positive_probability(x0, noise=noise, scale=scale)
-    s = np.asarray(s, dtype=np.float64)
     return p * (1.0 - s) ** 2 + (1.0 - p) * s**2
 
 
@@ -203,6 +209,8 @@ def optimal_constant_slope(
     Setting :math:`\mathrm{MSE}'(s) = 2(s - p) = 0` gives :math:`s^* = p`;
     at :math:`x_0 = 0` and symmetric noise, :math:`s^* = 1/2`.
     """
+    _points(x0, "optimal_constant_slope")
+    _check_noise(noise, scale, "optimal_constant_slope")
     return positive_probability(x0, noise=noise, scale=scale)
 
 
@@ -222,10 +230,14 @@ def kink_slope_mse_mc(
     for every ``s``. Its standard error is at most :math:`1/(2\sqrt n)`
     (the squared error lies in :math:`[0, 1]` for ``s`` in ``[0, 1]``).
     """
-    x0 = real_param(x0, "x0", "kink_slope_mse_mc")
+    func = "kink_slope_mse_mc"
+    s = _points(s, func, "s")
+    x0 = real_param(x0, "x0", func)
+    _check_noise(noise, scale, func)
+    _checks.integer(n, "n", func, minimum=1)
+    _checks.seed(seed, func)
     slopes = relu_grad(x0 + sample_symmetric(n, noise=noise, scale=scale,
                                              seed=seed))
-    s = np.asarray(s, dtype=np.float64)
     out = np.empty(s.shape, dtype=np.float64)
     for index, value in np.ndenumerate(s):
         out[index] = np.mean((value - slopes) ** 2)
@@ -245,6 +257,12 @@ def torch_slopes_at_zero(dtype: Any = None) -> dict[str, float]:
     """
     torch = require_torch("actzoo.kink")
 
+    floating = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+    if dtype is not None and dtype not in floating:
+        raise TypeError(
+            "torch_slopes_at_zero: dtype must be a floating torch dtype (autograd "
+            f"needs one), got {dtype!r}"
+        )
     dtype = torch.float64 if dtype is None else dtype
     spellings: dict[str, Callable[[Any], Any]] = {
         "torch.relu(x)": torch.relu,

@@ -24,7 +24,6 @@ model is used as an architecture only; its own weights are never changed.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping
 import numpy as np
 try:
@@ -39,6 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 from torch.func import functional_call
 
+from actzoo import _checks
 from actzoo.models import MLP, as_tensor
 from actzoo.registry import ACTIVATIONS
 from actzoo.training import as_labels
@@ -62,36 +62,66 @@ Weights = Mapping[str, torch.Tensor]
 
 def weights_of(model: nn.Module) -> dict[str, torch.Tensor]:
     """Return detached float64 copies of the model's parameters, by name."""
+    _checks.instance(model, nn.Module, "model", "weights_of")
     return {
         k: p.detach().to(torch.float64).clone() for k, p in model.named_parameters()
     }
 
 
-def _check_like(a: Weights, b: Weights, what: str) -> None:
+def _check_weights(a: Weights, name: str, func: str) -> Weights:
+    _checks.mapping(a, name, func)
+    for k, v in a.items():
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(
+                f"{func}: {name} must map parameter names to tensors; "
+                f"{k!r} is a {type(v).__name__}"
+            )
+    return a
+
+
+def _check_like(
+    a: Weights, b: Weights, what: str, names: tuple[str, str] = ("", "")
+) -> None:
+    if names[0]:
+        _check_weights(a, names[0], what)
+        _check_weights(b, names[1], what)
+    pair = f"{names[0]} and {names[1]}" if names[0] else "the two sets of weights"
     if set(a) != set(b):
         raise ValueError(
-            f"{what}: the two sets of weights have different parameter names "
+            f"{what}: {pair} have different parameter names "
             f"({sorted(set(a) ^ set(b))} in only one of them)"
         )
     for k in a:
         if a[k].shape != b[k].shape:
             raise ValueError(
                 f"{what}: parameter {k!r} has shape {tuple(a[k].shape)} in one "
-                f"and {tuple(b[k].shape)} in the other"
+                f"and {tuple(b[k].shape)} in the other ({pair})"
             )
 
 
-def _check_model_weights(model: nn.Module, weights: Weights, what: str) -> None:
-    _check_like(dict(model.named_parameters()), weights, what)
+def _check_model_weights(
+    model: nn.Module, weights: Weights, what: str, name: str = "weights"
+) -> None:
+    _checks.instance(model, nn.Module, "model", what)
+    _check_weights(weights, name, what)
+    _check_like(dict(model.named_parameters()), weights, what, ("model", name))
 
 
 def combine(
     center: Weights, *terms: tuple[float, Weights]
 ) -> dict[str, torch.Tensor]:
     r"""Return :math:`\theta + \sum_k c_k d_k` for ``terms = ((c_1, d_1), ...)``."""
+    _check_weights(center, "center", "combine")
+    for term in terms:
+        if not isinstance(term, tuple) or len(term) != 2:
+            raise TypeError(
+                "combine: terms must be (coefficient, weights) pairs, got "
+                f"{term!r:.60}"
+            )
+        _checks.real_param(term[0], "terms", "combine")
+        _check_like(center, term[1], "combine", ("center", "terms"))
     out = {k: v.clone() for k, v in center.items()}
     for c, d in terms:
-        _check_like(center, d, "combine")
         for k in out:
             out[k] += float(c) * d[k]
     return out
@@ -108,10 +138,8 @@ def random_direction(
     """
     if isinstance(weights, nn.Module):
         weights = weights_of(weights)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(
-            f"random_direction: seed must be an integer >= 0, got {seed!r}"
-        )
+    _check_weights(weights, "weights", "random_direction")
+    seed = _checks.seed(seed, "random_direction")
     gen = torch.Generator().manual_seed(int(seed))
     return {
         k: torch.randn(weights[k].shape, dtype=torch.float64, generator=gen)
@@ -137,7 +165,7 @@ def filter_normalize(
     direction, weights : mapping of str to torch.Tensor
         Same names and shapes.
     """
-    _check_like(direction, weights, "filter_normalize")
+    _check_like(direction, weights, "filter_normalize", ("direction", "weights"))
     out = {}
     for k, w in weights.items():
         w = w.to(torch.float64)
@@ -164,14 +192,17 @@ def filter_normalized_direction(
     """
     if isinstance(weights, nn.Module):
         weights = weights_of(weights)
+    _check_weights(weights, "weights", "filter_normalized_direction")
+    _checks.seed(seed, "filter_normalized_direction")
     return filter_normalize(random_direction(weights, seed=seed), weights)
 
 
 def _data(
-    X: ArrayLike | torch.Tensor, y: ArrayLike | torch.Tensor, classes: int
+    X: ArrayLike | torch.Tensor, y: ArrayLike | torch.Tensor, classes: int,
+    func: str,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    Xt = as_tensor(X)
-    return Xt, as_labels(y, Xt.shape[0], classes)
+    Xt = as_tensor(X, func=func)
+    return Xt, as_labels(y, Xt.shape[0], classes, func=func)
 
 
 def _classes(model: nn.Module) -> int:
@@ -188,17 +219,14 @@ def loss_at(
 ) -> float:
     r"""Return the mean cross-entropy :math:`L(\theta)` at ``weights``."""
     _check_model_weights(model, weights, "loss_at")
-    Xt, yt = _data(X, y, _classes(model))
+    Xt, yt = _data(X, y, _classes(model), "loss_at")
     with torch.no_grad():
         logits = functional_call(model, dict(weights), (Xt,))
         return nn.functional.cross_entropy(logits, yt).item()
 
 
-def _as_grid(values: ArrayLike, name: str) -> NDArray[np.float64]:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be a non-empty 1-D array of finite numbers")
-    return arr
+def _as_grid(values: ArrayLike, name: str, func: str) -> NDArray[np.float64]:
+    return _checks.array(values, name, func, ndim=1)
 
 
 def interpolate(
@@ -215,9 +243,10 @@ def interpolate(
     :math:`\alpha = 0` is the initial loss, :math:`\alpha = 1` the final
     one, and values outside :math:`[0, 1]` extrapolate along the same line.
     """
-    _check_model_weights(model, start, "interpolate")
-    _check_like(start, end, "interpolate")
-    alphas = _as_grid(alphas, "alphas")
+    _check_model_weights(model, start, "interpolate", "start")
+    _check_like(start, end, "interpolate", ("start", "end"))
+    alphas = _as_grid(alphas, "alphas", "interpolate")
+    _data(X, y, _classes(model), "interpolate")
     delta = combine(end, (-1.0, start))
     return np.array(
         [loss_at(model, combine(start, (a, delta)), X, y) for a in alphas]
@@ -240,12 +269,13 @@ def slice_2d_loop(
     ``matplotlib.pyplot.contour(alphas, betas, Z)`` expects. Works for any
     model; :func:`slice_2d` gives the same numbers faster for an MLP.
     """
-    _check_model_weights(model, center, "slice_2d_loop")
-    _check_like(center, d1, "slice_2d_loop")
-    _check_like(center, d2, "slice_2d_loop")
-    alphas = _as_grid(alphas, "alphas")
-    betas = _as_grid(betas, "betas")
-    Xt, yt = _data(X, y, _classes(model))
+    func = "slice_2d_loop"
+    _check_model_weights(model, center, func, "center")
+    _check_like(center, d1, func, ("center", "d1"))
+    _check_like(center, d2, func, ("center", "d2"))
+    alphas = _as_grid(alphas, "alphas", func)
+    betas = _as_grid(betas, "betas", func)
+    Xt, yt = _data(X, y, _classes(model), func)
     Z = np.empty((betas.size, alphas.size))
     names = list(center)
     with torch.no_grad():
@@ -255,13 +285,6 @@ def slice_2d_loop(
                 logits = functional_call(model, w, (Xt,))
                 Z[j, i] = nn.functional.cross_entropy(logits, yt).item()
     return Z
-
-
-def _stack(
-    center: torch.Tensor, d1: torch.Tensor, d2: torch.Tensor
-) -> torch.Tensor:
-    """Rows (c, d1, d2), flattened: a (3, size) matrix to mix with (1, a, b)."""
-    return torch.stack([center.reshape(-1), d1.reshape(-1), d2.reshape(-1)])
 
 
 # Activations whose torch.nn.functional version takes ``inplace=True``.
@@ -440,23 +463,16 @@ def slice_2d(
     """
     if not isinstance(model, MLP):
         raise TypeError(
-            "slice_2d: the batched evaluation needs an actzoo.models.MLP; "
-            "use slice_2d_loop for other models"
+            "slice_2d: the batched evaluation needs an actzoo.models.MLP as "
+            "model; use slice_2d_loop for other models"
         )
-    _check_model_weights(model, center, "slice_2d")
-    _check_like(center, d1, "slice_2d")
-    _check_like(center, d2, "slice_2d")
-    if (
-        isinstance(chunk, bool)
-        or not isinstance(chunk, numbers.Integral)
-        or chunk < 1
-    ):
-        raise ValueError(
-            f"slice_2d: chunk must be a positive integer, got {chunk!r}"
-        )
-    alphas = _as_grid(alphas, "alphas")
-    betas = _as_grid(betas, "betas")
-    Xt, yt = _data(X, y, model.sizes[-1])
+    _check_model_weights(model, center, "slice_2d", "center")
+    _check_like(center, d1, "slice_2d", ("center", "d1"))
+    _check_like(center, d2, "slice_2d", ("center", "d2"))
+    chunk = _checks.integer(chunk, "chunk", "slice_2d", minimum=1)
+    alphas = _as_grid(alphas, "alphas", "slice_2d")
+    betas = _as_grid(betas, "betas", "slice_2d")
+    Xt, yt = _data(X, y, model.sizes[-1], "slice_2d")
     A, B = np.meshgrid(alphas, betas)
     coeffs = torch.as_tensor(
         np.column_stack([np.ones(A.size), A.ravel(), B.ravel()])

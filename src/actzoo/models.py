@@ -17,7 +17,6 @@ torch.Size([3, 2])
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,34 +32,46 @@ except ModuleNotFoundError as _err:
 from numpy.typing import ArrayLike
 from torch import nn
 
+from actzoo import _checks
 from actzoo.registry import ACTIVATIONS
 
 __all__ = ["MLP", "as_tensor", "dead_fraction", "dead_units"]
 
 
-def as_tensor(X: ArrayLike | torch.Tensor, name: str = "X") -> torch.Tensor:
+def as_tensor(
+    X: ArrayLike | torch.Tensor, name: str = "X", *, func: str = "as_tensor"
+) -> torch.Tensor:
     """Return ``X`` as a float64 tensor of shape (n, d) (no copy if it is one).
+
+    ``func`` is the public function the messages name.
 
     Raises
     ------
     TypeError
         If ``X`` is not made of real numbers.
     ValueError
-        If ``X`` is not two-dimensional.
+        If ``X`` is not two-dimensional, is empty or holds NaN or infinities.
     """
+    _checks.text(func, "func", "as_tensor")
+    _checks.text(name, "name", func)
     if isinstance(X, torch.Tensor):
-        if X.is_complex():
-            raise TypeError(f"{name} must hold real numbers, got {X.dtype}")
+        if X.is_complex() or X.dtype == torch.bool:
+            raise TypeError(f"{func}: {name} must hold real numbers, got {X.dtype}")
         t = X.to(torch.float64)
     else:
-        arr = np.asarray(X)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-        t = torch.as_tensor(arr, dtype=torch.float64)
+        t = torch.as_tensor(
+            _checks.array(X, name, func, allow_empty=True, allow_nan=True,
+                          allow_inf=True)
+        )
     if t.ndim != 2:
         raise ValueError(
-            f"{name} must be 2-D (one row per example), got shape {tuple(t.shape)}"
+            f"{func}: {name} must be 2-D (one row per example), got shape "
+            f"{tuple(t.shape)}"
         )
+    if t.numel() == 0:
+        raise ValueError(f"{func}: {name} is empty, shape {tuple(t.shape)}")
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{func}: {name} contains NaN or infinite values")
     return t
 
 
@@ -96,10 +107,9 @@ class MLP(nn.Module):
 
     Raises
     ------
-    KeyError
-        If ``activation`` is not in the registry.
     TypeError, ValueError
-        If ``sizes`` or ``params`` are not valid.
+        If ``sizes``, ``activation`` (a name not in the registry is a
+        ValueError), ``seed`` or ``params`` are not valid.
     """
 
     def __init__(
@@ -111,25 +121,13 @@ class MLP(nn.Module):
         **params: Any,
     ) -> None:
         super().__init__()
-        sizes = tuple(sizes)
-        if len(sizes) < 2:
-            raise ValueError(f"MLP: sizes needs at least 2 entries, got {sizes}")
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
-                raise ValueError(
-                    f"MLP: sizes must be positive integers, got {sizes}"
-                )
-        if activation not in ACTIVATIONS:
-            raise KeyError(
-                f"MLP: unknown activation {activation!r}; choose from "
-                f"{', '.join(ACTIVATIONS)}"
-            )
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"MLP: seed must be an integer, got {seed!r}")
-        self.sizes = tuple(int(s) for s in sizes)
+        sizes = _checks.integers(sizes, "sizes", "MLP", minimum=1, min_length=2)
+        _checks.activation_name(activation, "MLP")
+        seed = _checks.seed(seed, "MLP")
+        self.sizes = tuple(sizes)
         self.activation = activation
         self._act = ACTIVATIONS[activation]
-        self.params = self._act.params(**params)
+        self.params = _checks.activation_params(activation, params, "MLP")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(seed))
             self.layers = nn.ModuleList(
@@ -145,7 +143,7 @@ class MLP(nn.Module):
         self, X: ArrayLike | torch.Tensor
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Return the logits and the pre-activations of every hidden layer."""
-        h = as_tensor(X)
+        h = as_tensor(X, func="MLP")
         if h.shape[1] != self.sizes[0]:
             raise ValueError(
                 f"MLP: X has {h.shape[1]} columns, the network expects "
@@ -181,6 +179,12 @@ def dead_units(pre_activations: Sequence[torch.Tensor]) -> torch.Tensor:
     A unit is dead on a data set when its pre-activation is :math:`\le 0`
     on every row: a ReLU unit then outputs 0 and gets no gradient.
     """
+    # no hidden layers: no units
+    pre_activations = _checks.sequence(
+        pre_activations, "pre_activations", "dead_units", min_length=0
+    )
+    for z in pre_activations:
+        _checks.instance(z, torch.Tensor, "pre_activations", "dead_units")
     if not pre_activations:
         return torch.zeros(0, dtype=torch.bool)
     return torch.cat([(z <= 0).all(dim=0) for z in pre_activations])
@@ -194,6 +198,8 @@ def dead_fraction(model: MLP, X: ArrayLike | torch.Tensor) -> float:
     the same units, which are merely in their negative regime. A network
     without hidden layers has no units and gives 0.
     """
+    _checks.instance(model, MLP, "model", "dead_fraction")
+    as_tensor(X, func="dead_fraction")
     with torch.no_grad():
         mask = dead_units(model.pre_activations(X))
     return float(mask.float().mean()) if mask.numel() else 0.0

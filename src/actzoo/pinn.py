@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo._optional import require_torch
 from actzoo.registry import ACTIVATIONS
@@ -77,6 +78,14 @@ class PoissonProblem:
     exact: Callable[[Array], Array]
     name: str = r"u'' = f"
 
+    def __post_init__(self) -> None:
+        func = "PoissonProblem"
+        _checks.function(self.f, "f", func)
+        object.__setattr__(self, "u0", real_param(self.u0, "u0", func))
+        object.__setattr__(self, "u1", real_param(self.u1, "u1", func))
+        _checks.function(self.exact, "exact", func)
+        _checks.text(self.name, "name", func)
+
 
 def sine_problem(k: int = 1) -> PoissonProblem:
     r"""Return :math:`u'' = -(k\pi)^2\sin(k\pi x)`, :math:`u(0) = 0`, :math:`u(1) = 1`.
@@ -85,8 +94,7 @@ def sine_problem(k: int = 1) -> PoissonProblem:
     the network must bend into, on top of the straight line joining the
     boundary values.
     """
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"sine_problem: k must be a positive integer, got {k!r}")
+    k = _checks.integer(k, "k", "sine_problem", minimum=1)
     w = k * math.pi
     return PoissonProblem(
         f=lambda x: -(w**2) * np.sin(w * np.asarray(x, dtype=np.float64)),
@@ -103,11 +111,7 @@ def _activation(name: str) -> Callable[[Any], Any]:
 
     if name == "tanh":
         return torch.tanh
-    if name in ACTIVATIONS:
-        return ACTIVATIONS[name].torch
-    raise ValueError(
-        f"unknown activation {name!r}; choose from {', '.join(SUPPORTED_ACTIVATIONS)}"
-    )
+    return ACTIVATIONS[name].torch
 
 
 class _Mlp:
@@ -148,6 +152,13 @@ def second_derivative(u: Callable[[Any], Any], x: Any) -> tuple[Any, Any]:
     """
     torch = require_torch("actzoo.pinn")
 
+    _checks.function(u, "u", "second_derivative")
+    _checks.instance(x, torch.Tensor, "x", "second_derivative")
+    if x.ndim != 2 or x.shape[1] != 1 or not x.is_floating_point():
+        raise ValueError(
+            "second_derivative: x must be a floating (n, 1) tensor, got "
+            f"{x.dtype} of shape {tuple(x.shape)}"
+        )
     x = x.detach().requires_grad_(True)
     y = u(x)
     (du,) = torch.autograd.grad(y.sum(), x, create_graph=True)
@@ -231,23 +242,23 @@ def train_pinn(
     seed : int
         Seed of the initial weights.
     """
-    torch = require_torch("actzoo.pinn")
+    func = "train_pinn"
+    _checks.activation_name(activation, func, known=SUPPORTED_ACTIVATIONS)
+    if problem is not None:
+        _checks.instance(problem, PoissonProblem, "problem", func)
+    widths = _checks.integers(widths, "widths", func, minimum=1)
+    n_collocation = _checks.integer(n_collocation, "n_collocation", func, minimum=2)
+    lam = real_param(boundary_weight, "boundary_weight", func, positive=True)
+    adam_steps = _checks.integer(adam_steps, "adam_steps", func, minimum=0)
+    lbfgs_steps = _checks.integer(lbfgs_steps, "lbfgs_steps", func, minimum=0)
+    seed = _checks.seed(seed, func)
+    require_torch("actzoo.pinn")
+    from actzoo.training import single_thread
 
     problem = sine_problem() if problem is None else problem
-    _activation(activation)  # fail early on an unknown name
-    if not widths or any(int(w) < 1 for w in widths):
-        raise ValueError(f"train_pinn: widths must be positive, got {widths!r}")
-    if n_collocation < 2:
-        raise ValueError("train_pinn: n_collocation must be at least 2")
-    lam = real_param(boundary_weight, "boundary_weight", "train_pinn", positive=True)
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return _train(activation, problem, [int(w) for w in widths],
+    with single_thread():
+        return _train(activation, problem, widths,
                       n_collocation, lam, adam_steps, lbfgs_steps, seed)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train(

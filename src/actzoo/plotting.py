@@ -23,6 +23,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from actzoo import _checks
 from actzoo.registry import ACTIVATIONS
 
 __all__ = [
@@ -95,6 +96,8 @@ def glue_figure(name: str, fig: Figure) -> None:
     a cell, so a glued figure would also appear a second time as the
     cell's output; closing it after gluing prevents that.
     """
+    _checks.text(name, "name", "glue_figure")
+    _checks.instance(fig, Figure, "fig", "glue_figure")
     from myst_nb import glue
 
     glue(name, fig, display=False)
@@ -103,6 +106,7 @@ def glue_figure(name: str, fig: Figure) -> None:
 
 def color_of(name: str) -> str:
     """Return the colour of activation ``name`` (grey for anything else)."""
+    _checks.text(name, "name", "color_of")
     return COLORS.get(name, "#777777")
 
 
@@ -113,7 +117,13 @@ def plot_derivatives(
     **params: Any,
 ) -> None:
     """Draw ``f``, ``f'`` and ``f''`` of one activation on three axes."""
-    act = ACTIVATIONS[name]
+    func = "plot_derivatives"
+    ax_row = _checks.sequence(ax_row, "ax_row", func)
+    for ax in ax_row:
+        _checks.instance(ax, Axes, "ax_row", func)
+    act = ACTIVATIONS[_checks.activation_name(name, func, "name")]
+    params = _checks.activation_params(name, params, func)
+    _checks.array(x, "x", func, ndim=1)
     for order, ax in enumerate(ax_row):
         ax.plot(
             x,
@@ -141,12 +151,18 @@ def plot_zoo(
     ncols : int
         3 (value, first and second derivative).
     """
-    names = list(ACTIVATIONS) if names is None else list(names)
-    unknown = [n for n in names if n not in ACTIVATIONS]
-    if unknown:
-        raise KeyError(f"unknown activation(s): {unknown}; see actzoo.ACTIVATIONS")
+    func = "plot_zoo"
+    if names is None:
+        names = list(ACTIVATIONS)
+    else:
+        names = _checks.sequence(names, "names", func)
+        for n in names:
+            _checks.activation_name(n, func, "names")
     if x is None:
         x = np.linspace(-4.0, 4.0, 801)
+    x = _checks.array(x, "x", func, ndim=1)
+    # value, first and second derivative
+    ncols = _checks.integer(ncols, "ncols", func, minimum=1, maximum=3)
     titles = ["$f(x)$", "$f'(x)$", "$f''(x)$"][:ncols]
     with style():
         fig, axes = plt.subplots(

@@ -19,6 +19,7 @@ import mpmath
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from actzoo import _checks
 from actzoo.activations import SELU_ALPHA, SELU_SCALE
 from actzoo.registry import ACTIVATIONS
 
@@ -66,10 +67,12 @@ def reference(name: str, x: ArrayLike, order: int = 0, **params: Any) -> NDArray
     working precision, so they are exact to float64 away from kinks; at a
     kink the one-sided limit is not defined and the result is meaningless.
     """
-    if name not in ACTIVATIONS:
-        raise KeyError(f"unknown activation {name!r}; see actzoo.ACTIVATIONS")
-    params = ACTIVATIONS[name].params(**params)
-    xs = np.asarray(x, dtype=np.float64)
+    func = "reference"
+    _checks.activation_name(name, func, "name")
+    # vectorised: an empty x gives an empty result; NaN has no reference
+    xs = _checks.array(x, "x", func, allow_empty=True, allow_inf=True)
+    order = _checks.integer(order, "order", func, minimum=0)
+    params = _checks.activation_params(name, params, func)
     with mpmath.workdps(_DIGITS):
         f = _formulas(params)[name]
         out = [
@@ -81,8 +84,19 @@ def reference(name: str, x: ArrayLike, order: int = 0, **params: Any) -> NDArray
 
 def relative_error(approx: ArrayLike, exact: ArrayLike) -> NDArray:
     """Return ``|approx - exact| / |exact|`` (0 where both are 0)."""
-    approx = np.asarray(approx, dtype=np.float64)
-    exact = np.asarray(exact, dtype=np.float64)
+    func = "relative_error"
+    # elementwise: NaN in gives NaN out, empty gives empty
+    approx = _checks.array(approx, "approx", func, allow_empty=True,
+                           allow_nan=True, allow_inf=True)
+    exact = _checks.array(exact, "exact", func, allow_empty=True,
+                          allow_nan=True, allow_inf=True)
+    try:
+        np.broadcast_shapes(approx.shape, exact.shape)
+    except ValueError:
+        raise ValueError(
+            f"{func}: approx of shape {approx.shape} and exact of shape "
+            f"{exact.shape} do not broadcast"
+        ) from None
     diff = np.abs(approx - exact)
     scale = np.abs(exact)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from actzoo import _checks
 from actzoo import activations as _a
 from actzoo._optional import require_torch
 
@@ -78,17 +79,19 @@ class Activation:
         if unknown:
             known = ", ".join(sorted(self.defaults)) or "none"
             raise TypeError(
-                f"{self.name} has no parameter(s) {', '.join(sorted(unknown))}; "
+                f"Activation.params: {self.name} has no parameter(s) "
+                f"{', '.join(sorted(unknown))}; "
                 f"its parameters are: {known}"
             )
         return {**self.defaults, **overrides}
 
     def derivative(self, x: ArrayLike, order: int = 0, **params: Any) -> NDArray:
         """Return the ``order``-th derivative (0, 1 or 2) at ``x``."""
+        func = "Activation.derivative"
         funcs = (self.fn, self.grad, self.grad2)
-        if order not in (0, 1, 2):
-            raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
-        return funcs[order](x, **self.params(**params))
+        order = _checks.integer(order, "order", func, minimum=0, maximum=2)
+        _checks.as_real_array(x, func)
+        return funcs[order](x, **_checks.activation_params(self.name, params, func))
 
     def torch_fn(self) -> Callable[..., Any]:
         """Return the ``torch.nn.functional`` counterpart (imports torch)."""

@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import root
 
 from actzoo import gaussian
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo.activations import SELU_ALPHA, SELU_SCALE
 from actzoo.gradient_flow import gaussian_weights
@@ -74,8 +75,13 @@ def moment_map(
         Sum and sum of squares (positive) of a unit's incoming weights;
         LeCun-normal weights have :math:`\omega \approx 0, \tau \approx 1`.
     """
-    nu = real_param(nu, "nu", "moment_map", positive=True)
-    tau = real_param(tau, "tau", "moment_map", positive=True)
+    func = "moment_map"
+    _checks.activation_name(name, func, "name")
+    mu = real_param(mu, "mu", func)
+    nu = real_param(nu, "nu", func, positive=True)
+    omega = real_param(omega, "omega", func)
+    tau = real_param(tau, "tau", func, positive=True)
+    params = _checks.activation_params(name, params, func)
     m = gaussian.moments(name, mu * omega, math.sqrt(nu * tau), **params)
     return m.mean, m.variance
 
@@ -90,9 +96,15 @@ def propagate_moments(
     **params: Any,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     r"""Return means and variances after :math:`0, 1, \dots, L` layers, iterating :func:`moment_map`."""
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
-        raise ValueError(f"propagate_moments: depth must be an int >= 0, got {depth!r}")
-    mus, nus = [float(mu0)], [float(nu0)]
+    func = "propagate_moments"
+    _checks.activation_name(name, func, "name")
+    mu0 = real_param(mu0, "mu0", func)
+    nu0 = real_param(nu0, "nu0", func, positive=True)
+    depth = _checks.integer(depth, "depth", func, minimum=0)
+    real_param(omega, "omega", func)
+    real_param(tau, "tau", func, positive=True)
+    params = _checks.activation_params(name, params, func)
+    mus, nus = [mu0], [nu0]
     for _ in range(int(depth)):
         mu, nu = moment_map(name, mus[-1], nus[-1], omega, tau, **params)
         mus.append(mu)
@@ -113,12 +125,12 @@ def propagate_random_weights(
     halve it at every layer, He weights (:math:`g = \sqrt2`) keep it.
     Entry :math:`l - 1` of the result describes layer :math:`l`.
     """
-    q = real_param(q0, "q0", "propagate_random_weights", positive=True)
-    gain = real_param(gain, "gain", "propagate_random_weights", positive=True)
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(
-            f"propagate_random_weights: depth must be an int >= 1, got {depth!r}"
-        )
+    func = "propagate_random_weights"
+    _checks.activation_name(name, func, "name")
+    q = real_param(q0, "q0", func, positive=True)
+    depth = _checks.integer(depth, "depth", func, minimum=1)
+    gain = real_param(gain, "gain", func, positive=True)
+    params = _checks.activation_params(name, params, func)
     means, variances = [], []
     for _ in range(int(depth)):
         m = gaussian.moments(name, 0.0, math.sqrt(q), **params)
@@ -137,8 +149,12 @@ def fixed_point_residuals(alpha: float, scale: float) -> NDArray[np.float64]:
     then have mean 0 and variance 1 whenever its pre-activations are
     standard normal.
     """
-    m = gaussian.moments("elu", 0.0, 1.0, alpha=alpha)
-    return np.array([scale * m.mean, scale * scale * m.second_moment - 1.0])
+    # any real alpha: the solver may step through negative values, where
+    # the closed form still holds (ELU itself takes alpha >= 0 only)
+    alpha = real_param(alpha, "alpha", "fixed_point_residuals")
+    scale = real_param(scale, "scale", "fixed_point_residuals")
+    mean, second_moment = gaussian._exponential_linear(alpha, 1.0, 1.0, 0.0, 1.0)
+    return np.array([scale * mean, scale * scale * second_moment - 1.0])
 
 
 def solve_selu_constants(
@@ -155,7 +171,12 @@ def solve_selu_constants(
     RuntimeError
         If the solver does not converge.
     """
-    sol = root(lambda v: fixed_point_residuals(v[0], v[1]), np.asarray(x0, float),
+    func = "solve_selu_constants"
+    x0 = _checks.array(x0, "x0", func, ndim=1)
+    if x0.shape != (2,):
+        raise ValueError(f"{func}: x0 must be a pair (alpha, scale), got {x0.shape}")
+    xtol = real_param(xtol, "xtol", func, positive=True)
+    sol = root(lambda v: fixed_point_residuals(v[0], v[1]), x0,
                method="hybr", options={"xtol": xtol})
     if not sol.success:
         raise RuntimeError(f"solve_selu_constants: no convergence ({sol.message})")
@@ -184,14 +205,17 @@ def simulate_network_moments(
     ``"alpha"`` (:func:`alpha_dropout`) or ``"plain"`` (:func:`dropout`)
     with drop probability ``p``; statistics pool all units and samples.
     """
-    if dropout_kind not in (None, "alpha", "plain"):
-        raise ValueError(
-            "simulate_network_moments: dropout_kind must be None, 'alpha' or "
-            f"'plain', got {dropout_kind!r}"
-        )
+    func = "simulate_network_moments"
+    _checks.activation_name(name, func, "name")
+    depth = _checks.integer(depth, "depth", func, minimum=1)
+    width = _checks.integer(width, "width", func, minimum=1)
+    n_samples = _checks.integer(n_samples, "n_samples", func, minimum=1)
+    gain = real_param(gain, "gain", func, positive=True)
+    seed = _checks.seed(seed, func)
+    _checks.choice(dropout_kind, (None, "alpha", "plain"), "dropout_kind", func)
+    p = _check_p(p, func)
+    params = _checks.activation_params(name, params, func)
     drop = {"alpha": alpha_dropout, "plain": dropout}.get(dropout_kind or "")
-    if name not in ACTIVATIONS:
-        raise KeyError(f"simulate_network_moments: unknown activation {name!r}")
     act = ACTIVATIONS[name]
     rng = np.random.default_rng(seed)
     h = rng.standard_normal((int(width), int(n_samples)))
@@ -207,10 +231,8 @@ def simulate_network_moments(
 
 
 def _check_p(p: float, func: str) -> float:
-    p = real_param(p, "p", func)
-    if not 0 <= p < 1:
-        raise ValueError(f"{func}: the drop probability p must be in [0, 1), got {p}")
-    return p
+    # the drop probability
+    return _checks.probability(p, "p", func, below_one=True)
 
 
 def alpha_dropout_affine(
@@ -227,6 +249,8 @@ def alpha_dropout_affine(
     which restores mean 0 and variance 1 for inputs of mean 0, variance 1.
     """
     p = _check_p(p, "alpha_dropout_affine")
+    alpha = real_param(alpha, "alpha", "alpha_dropout_affine")
+    scale = real_param(scale, "scale", "alpha_dropout_affine")
     a_prime = -scale * alpha
     a = 1.0 / math.sqrt((1 - p) * (1 + p * a_prime**2))
     return a, -a * p * a_prime, a_prime
@@ -237,9 +261,11 @@ def _mask(
 ) -> NDArray[np.bool_]:
     if mask is None:
         return np.random.default_rng(seed).random(shape) >= p
-    m = np.asarray(mask)
+    m = _checks.array(mask, "mask", func, allow_empty=True, dtype=None)
     if m.shape != shape:
         raise ValueError(f"{func}: mask has shape {m.shape}, x has shape {shape}")
+    if not np.isin(m, (0, 1)).all():
+        raise ValueError(f"{func}: mask must hold True/False (or 1/0) only")
     return m.astype(bool)
 
 
@@ -253,7 +279,10 @@ def alpha_dropout(
     ``torch.nn.AlphaDropout`` in training mode.
     """
     p = _check_p(p, "alpha_dropout")
-    x = np.asarray(x, dtype=np.float64)
+    # elementwise: NaN passes through, empty gives empty
+    x = _checks.array(x, "x", "alpha_dropout", allow_empty=True, allow_nan=True,
+                      allow_inf=True)
+    seed = _checks.seed(seed, "alpha_dropout")
     keep = _mask(x.shape, p, seed, mask, "alpha_dropout")
     a, b, a_prime = alpha_dropout_affine(p)
     return a * np.where(keep, x, a_prime) + b
@@ -264,7 +293,10 @@ def dropout(
 ) -> NDArray[np.float64]:
     r"""Return plain (inverted) dropout of ``x``: :math:`m x / (1 - p)`, :math:`m \sim \text{Bernoulli}(1 - p)`."""
     p = _check_p(p, "dropout")
-    x = np.asarray(x, dtype=np.float64)
+    # elementwise: NaN passes through, empty gives empty
+    x = _checks.array(x, "x", "dropout", allow_empty=True, allow_nan=True,
+                      allow_inf=True)
+    seed = _checks.seed(seed, "dropout")
     keep = _mask(x.shape, p, seed, mask, "dropout")
     return np.where(keep, x, 0.0) / (1 - p)
 
@@ -289,7 +321,11 @@ def dropout_moments(
     * ``"alpha"``: mean :math:`a(q\mu + p\alpha') + b`, variance
       :math:`a^2\bigl(q(\nu + \mu^2) + p\alpha'^2 - (q\mu + p\alpha')^2\bigr)`.
     """
-    p = _check_p(p, "dropout_moments")
+    func = "dropout_moments"
+    _checks.choice(kind, ("plain", "alpha"), "kind", func)
+    p = _check_p(p, func)
+    mu = real_param(mu, "mu", func)
+    nu = real_param(nu, "nu", func, nonnegative=True)
     q = 1.0 - p
     if kind == "plain":
         return DropoutMoments(mu, (nu + mu * mu) / q - mu * mu)

@@ -13,7 +13,6 @@ to check :func:`top_eigenvalue` against ``numpy.linalg.eigvalsh``.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,8 +28,9 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 from torch.func import functional_call
 
+from actzoo import _checks
 from actzoo._checks import real_param
-from actzoo.landscapes import Weights, _check_model_weights, _classes
+from actzoo.landscapes import Weights, _check_model_weights, _check_weights, _classes
 from actzoo.models import as_tensor
 from actzoo.training import as_labels
 
@@ -51,6 +51,7 @@ def flatten(weights: Weights) -> torch.Tensor:
     weights in the order of ``model.named_parameters()``, so their
     flattened vectors line up.
     """
+    _check_weights(weights, "weights", "flatten")
     return torch.cat([w.reshape(-1).to(torch.float64) for w in weights.values()])
 
 
@@ -59,6 +60,8 @@ def unflatten(vector: torch.Tensor, like: Weights) -> dict[str, torch.Tensor]:
 
     The inverse of :func:`flatten`.
     """
+    _checks.instance(vector, torch.Tensor, "vector", "unflatten")
+    _check_weights(like, "like", "unflatten")
     size = sum(w.numel() for w in like.values())
     if vector.shape != (size,):
         raise ValueError(
@@ -76,9 +79,10 @@ def _loss_fn(
     model: nn.Module,
     X: ArrayLike | torch.Tensor,
     y: ArrayLike | torch.Tensor,
+    func: str,
 ):
-    Xt = as_tensor(X)
-    yt = as_labels(y, Xt.shape[0], _classes(model))
+    Xt = as_tensor(X, func=func)
+    yt = as_labels(y, Xt.shape[0], _classes(model), func=func)
 
     def loss(weights: Weights) -> torch.Tensor:
         logits = functional_call(model, dict(weights), (Xt,))
@@ -107,10 +111,12 @@ def hessian_vector_product(
     :math:`L` is the mean cross-entropy of ``model`` at ``weights`` on
     ``(X, y)``; ``v`` has the names and shapes of the weights.
     """
-    _check_model_weights(model, weights, "hessian_vector_product")
-    _check_model_weights(model, v, "hessian_vector_product")
+    func = "hessian_vector_product"
+    _check_model_weights(model, weights, func)
+    _check_model_weights(model, v, func, "v")
+    loss_fn = _loss_fn(model, X, y, func)
     params = _leaf_copy(model, weights)
-    loss = _loss_fn(model, X, y)(params)
+    loss = loss_fn(params)
     grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
     vs = [v[k].to(torch.float64) for k in params]
     hv = torch.autograd.grad(grads, list(params.values()), grad_outputs=vs)
@@ -130,8 +136,8 @@ def hessian(
     for small networks (a few hundred weights) only.
     """
     _check_model_weights(model, weights, "hessian")
+    loss = _loss_fn(model, X, y, "hessian")
     params = _leaf_copy(model, weights)
-    loss = _loss_fn(model, X, y)
 
     def of_vector(theta: torch.Tensor) -> torch.Tensor:
         return loss(unflatten(theta, params))
@@ -205,24 +211,16 @@ def top_eigenvalue(
     seed : int
         Seed of the starting vector.
     """
-    _check_model_weights(model, weights, "top_eigenvalue")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
-        raise TypeError(
-            f"top_eigenvalue: max_iter must be an integer, got {max_iter!r}"
-        )
-    if max_iter < 1:
-        raise ValueError(
-            f"top_eigenvalue: max_iter must be at least 1, got {max_iter}"
-        )
-    tol = real_param(tol, "tol", "top_eigenvalue", positive=True)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(
-            f"top_eigenvalue: seed must be an integer >= 0, got {seed!r}"
-        )
+    func = "top_eigenvalue"
+    _check_model_weights(model, weights, func)
+    max_iter = _checks.integer(max_iter, "max_iter", func, minimum=1)
+    tol = real_param(tol, "tol", func, positive=True)
+    seed = _checks.seed(seed, func)
+    loss_fn = _loss_fn(model, X, y, func)
 
     params = _leaf_copy(model, weights)
     leaves = list(params.values())
-    loss = _loss_fn(model, X, y)(params)
+    loss = loss_fn(params)
     grads = torch.autograd.grad(loss, leaves, create_graph=True)
 
     gen = torch.Generator().manual_seed(int(seed))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo._optional import require_torch
 from actzoo.activations import relu, softplus
@@ -40,7 +41,9 @@ def softplus_gap(x: ArrayLike, beta: float = 1.0) -> NDArray[np.float64]:
     reach, so the exact smooth function is compared.
     """
     beta = real_param(beta, "beta", "softplus_gap", positive=True)
-    x = np.asarray(x, dtype=np.float64)
+    # elementwise: NaN in gives NaN out, empty gives empty
+    x = _checks.array(x, "x", "softplus_gap", allow_empty=True, allow_nan=True,
+                      allow_inf=True)
     return softplus(x, beta=beta, threshold=_NO_THRESHOLD) - relu(x)
 
 
@@ -50,19 +53,20 @@ def largest_softplus_gap(beta: float, x: ArrayLike) -> tuple[float, float]:
     Analytically the gap is largest at :math:`x = 0`, where it is
     :math:`\ln 2/\beta`.
     """
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError("largest_softplus_gap: x must be a non-empty 1-D grid")
+    beta = real_param(beta, "beta", "largest_softplus_gap", positive=True)
+    x = _checks.array(x, "x", "largest_softplus_gap", ndim=1)
     gap = softplus_gap(x, beta)
     i = int(np.argmax(gap))
     return float(gap[i]), float(x[i])
 
 
-def _unit_params(theta: ArrayLike, func: str) -> tuple[NDArray, NDArray, NDArray]:
-    theta = np.asarray(theta, dtype=np.float64)
-    if theta.ndim != 1 or theta.size % 3:
+def _unit_params(
+    theta: ArrayLike, func: str, name: str = "theta"
+) -> tuple[NDArray, NDArray, NDArray]:
+    theta = _checks.array(theta, name, func, ndim=1)
+    if theta.size % 3:
         raise ValueError(
-            f"{func}: theta must be a 1-D array (w, b, a) of length 3k, "
+            f"{func}: {name} must be a 1-D array (w, b, a) of length 3k, "
             f"got shape {theta.shape}"
         )
     return np.split(theta, 3)
@@ -77,10 +81,12 @@ def network_input_curvature(
     hidden units' parameters. For ReLU this is 0 wherever it is defined:
     a ReLU network is piecewise linear.
     """
-    if name not in ACTIVATIONS:
-        raise KeyError(f"network_input_curvature: unknown activation {name!r}")
-    w, b, a = _unit_params(theta, "network_input_curvature")
-    x = np.asarray(x, dtype=np.float64)
+    func = "network_input_curvature"
+    _checks.activation_name(name, func, "name")
+    params = _checks.activation_params(name, params, func)
+    w, b, a = _unit_params(theta, func)
+    # elementwise in x: NaN in gives NaN out, empty gives empty
+    x = _checks.array(x, "x", func, allow_empty=True, allow_nan=True, allow_inf=True)
     z = np.multiply.outer(x, w) + b
     return ACTIVATIONS[name].grad2(z, **params) @ (a * w * w)
 
@@ -98,14 +104,17 @@ def loss_hessian(
     Hessian jumps wherever a data point crosses a unit's kink
     (:func:`kink_crossings`).
     """
+    func = "loss_hessian"
+    _checks.activation_name(name, func, "name")
+    params = _checks.activation_params(name, params, func)
+    _unit_params(theta, func)
+    x = _checks.array(x, "x", func, ndim=1)
+    y = _checks.array(y, "y", func, ndim=1)
     torch = require_torch("actzoo.smoothing")
 
-    if name not in ACTIVATIONS:
-        raise KeyError(f"loss_hessian: unknown activation {name!r}")
     act = ACTIVATIONS[name]
-    _unit_params(theta, "loss_hessian")
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
-    yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
+    xt = torch.as_tensor(x)
+    yt = torch.as_tensor(y)
     if xt.shape != yt.shape or xt.ndim != 1:
         raise ValueError(f"loss_hessian: x and y must be 1-D of one length, got "
                          f"{tuple(xt.shape)} and {tuple(yt.shape)}")
@@ -133,12 +142,14 @@ def kink_crossings(
     :math:`t = -z_{ij}(0) / z_{ij}'`. Pairs with :math:`z_{ij}' = 0` never
     cross.
     """
-    w, b, _ = _unit_params(theta, "kink_crossings")
-    dw, db, _ = _unit_params(direction, "kink_crossings")
+    func = "kink_crossings"
+    w, b, _ = _unit_params(theta, func)
+    dw, db, _ = _unit_params(direction, func, "direction")
     if w.size != dw.size:
-        raise ValueError("kink_crossings: theta and direction differ in length")
-    lo, hi = (float(v) for v in t_range)
-    x = np.asarray(x, dtype=np.float64)
+        raise ValueError(f"{func}: theta and direction differ in length")
+    lo, hi = _checks.interval(t_range, "t_range", func)
+    # the data points; none gives no crossings
+    x = _checks.array(x, "x", func, allow_empty=True)
     z0 = np.multiply.outer(x, w) + b
     slope = np.multiply.outer(x, dw) + db
     moving = slope != 0

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import numbers
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ except ModuleNotFoundError as _err:
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo.models import as_tensor, dead_units
 
@@ -88,7 +88,7 @@ def set_seed(seed: int) -> None:
     Code of the course takes explicit seeds; this is for code that draws
     from the global generators (for example ``nn.Dropout``).
     """
-    seed = _check_int(seed, "seed", "set_seed", minimum=0)
+    seed = _checks.seed(seed, "set_seed")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -109,38 +109,46 @@ def single_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _check_int(value: Any, name: str, func: str, *, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, numbers.Integral
-    ):
-        raise TypeError(f"{func}: {name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{func}: {name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def as_labels(y: ArrayLike | torch.Tensor, n: int, classes: int) -> torch.Tensor:
+def as_labels(
+    y: ArrayLike | torch.Tensor, n: int, classes: int, *, func: str = "as_labels"
+) -> torch.Tensor:
     """Return class labels as an int64 tensor of shape (n,), after checks.
+
+    ``func`` is the public function the messages name.
 
     Raises
     ------
+    TypeError
+        If ``y`` is not made of numbers, or ``n`` or ``classes`` are not
+        integers.
     ValueError
         If ``y`` has the wrong shape, non-integer values, or labels outside
         ``0 .. classes - 1``.
     """
-    t = y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
+    _checks.text(func, "func", "as_labels")
+    n = _checks.integer(n, "n", func, minimum=1)
+    classes = _checks.integer(classes, "classes", func, minimum=1)
+    if isinstance(y, torch.Tensor):
+        t = y
+    else:
+        arr = np.asarray(y)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{func}: y must hold integer class labels, got dtype {arr.dtype}"
+            )
+        t = torch.as_tensor(arr)
     if t.shape != (n,):
-        raise ValueError(f"y must have shape ({n},), got {tuple(t.shape)}")
+        raise ValueError(f"{func}: y must have shape ({n},), got {tuple(t.shape)}")
     if t.is_floating_point():
         if not torch.equal(t, t.round()):
-            raise ValueError("y must hold integer class labels")
+            raise ValueError(f"{func}: y must hold integer class labels")
     elif t.is_complex() or t.dtype == torch.bool:
-        raise ValueError(f"y must hold integer class labels, got {t.dtype}")
+        raise ValueError(f"{func}: y must hold integer class labels, got {t.dtype}")
     t = t.to(torch.int64)
     if n and (int(t.min()) < 0 or int(t.max()) >= classes):
         raise ValueError(
-            f"y must hold labels in 0..{classes - 1} (one per output of the "
-            f"network), got values from {int(t.min())} to {int(t.max())}"
+            f"{func}: y must hold labels in 0..{classes - 1} (one per output of "
+            f"the network), got values from {int(t.min())} to {int(t.max())}"
         )
     return t
 
@@ -214,18 +222,14 @@ def train(
             "train: model must have a forward_with_pre_activations(X) method, "
             "such as actzoo.models.MLP"
         )
-    if optimizer not in _OPTIMIZERS:
-        raise ValueError(
-            f"train: optimizer must be one of {', '.join(_OPTIMIZERS)}, "
-            f"got {optimizer!r}"
-        )
+    _checks.choice(optimizer, _OPTIMIZERS, "optimizer", "train")
     lr = real_param(lr, "lr", "train", positive=True)
-    steps = _check_int(steps, "steps", "train", minimum=1)
-    seed = _check_int(seed, "seed", "train", minimum=0)
-    Xt = as_tensor(X)
+    steps = _checks.integer(steps, "steps", "train", minimum=1)
+    seed = _checks.seed(seed, "train")
+    Xt = as_tensor(X, func="train")
     with torch.no_grad():
         classes = model.forward_with_pre_activations(Xt[:1])[0].shape[1]
-    yt = as_labels(y, Xt.shape[0], classes)
+    yt = as_labels(y, Xt.shape[0], classes, func="train")
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt: torch.optim.Optimizer

@@ -42,6 +42,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_array
 
+from actzoo import _checks
+from actzoo._checks import real_param
+
 __all__ = [
     "BoundResult",
     "interval_looseness",
@@ -78,8 +81,15 @@ class ReluNetwork:
     biases: tuple[Array, ...]
 
     def __post_init__(self) -> None:
-        W = tuple(np.asarray(w, dtype=np.float64) for w in self.weights)
-        b = tuple(np.asarray(v, dtype=np.float64) for v in self.biases)
+        func = "ReluNetwork"
+        W = tuple(
+            _checks.array(w, "weights", func, ndim=2)
+            for w in _checks.sequence(self.weights, "weights", func)
+        )
+        b = tuple(
+            _checks.array(v, "biases", func, ndim=1)
+            for v in _checks.sequence(self.biases, "biases", func)
+        )
         if not W or len(W) != len(b):
             raise ValueError(
                 f"ReluNetwork: need as many bias vectors as weight matrices "
@@ -144,13 +154,11 @@ def random_network(
     :math:`W_l \sim N(0, 2/n_{l-1})` entrywise and
     :math:`b_l \sim N(0, \text{bias\_scale}^2)`; same seed, same network.
     """
-    sizes = [int(n) for n in layer_sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(
-            f"random_network: need at least input and output sizes, all "
-            f"positive, got {list(layer_sizes)}"
-        )
-    rng = np.random.default_rng(seed)
+    func = "random_network"
+    # at least the input's and the output's size
+    sizes = _checks.integers(layer_sizes, "layer_sizes", func, minimum=1, min_length=2)
+    rng = np.random.default_rng(_checks.seed(seed, func))
+    bias_scale = real_param(bias_scale, "bias_scale", func, nonnegative=True)
     weights, biases = [], []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         weights.append(rng.normal(0.0, math.sqrt(2.0 / n_in), (n_out, n_in)))
@@ -159,16 +167,23 @@ def random_network(
 
 
 def _box(net: ReluNetwork, lo: ArrayLike, hi: ArrayLike, func: str) -> Box:
-    lo = np.asarray(lo, dtype=np.float64).reshape(-1)
-    hi = np.asarray(hi, dtype=np.float64).reshape(-1)
+    _checks.instance(net, ReluNetwork, "net", func)
+    lo = _checks.array(lo, "lo", func).reshape(-1)
+    hi = _checks.array(hi, "hi", func).reshape(-1)
     n = net.layer_sizes[0]
     if lo.shape != (n,) or hi.shape != (n,):
-        raise ValueError(f"{func}: the box needs {n} lower and {n} upper bounds")
-    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
-        raise ValueError(f"{func}: the box must be finite")
+        raise ValueError(
+            f"{func}: the box needs {n} lower bounds lo and {n} upper bounds hi, "
+            f"got {lo.size} and {hi.size}"
+        )
     if np.any(lo > hi):
-        raise ValueError(f"{func}: every lower bound must be <= its upper bound")
+        raise ValueError(f"{func}: every lower bound lo must be <= its upper bound hi")
     return lo, hi
+
+
+def _output(net: ReluNetwork, output: int, func: str) -> int:
+    return _checks.integer(output, "output", func, minimum=0,
+                           maximum=net.layer_sizes[-1] - 1)
 
 
 # ------------------------------------------------- interval bounds
@@ -251,11 +266,8 @@ def milp_bound(
         If the solver does not report an optimal solution.
     """
     lo, hi = _box(net, lo, hi, "milp_bound")
-    n_out = net.layer_sizes[-1]
-    if not 0 <= output < n_out:
-        raise ValueError(f"milp_bound: output must be in [0, {n_out}), got {output}")
-    if sense not in ("max", "min"):
-        raise ValueError(f"milp_bound: sense must be 'max' or 'min', got {sense!r}")
+    output = _output(net, output, "milp_bound")
+    _checks.choice(sense, ("max", "min"), "sense", "milp_bound")
     bounds = interval_bounds(net, lo, hi)
     hidden = net.layer_sizes[1:-1]
 
@@ -361,8 +373,12 @@ def sampled_bound(
     It is attained, so it can only under-estimate the true maximum: a lower
     bound on it (an upper bound on the minimum).
     """
-    lo, hi = _box(net, lo, hi, "sampled_bound")
-    rng = np.random.default_rng(seed)
+    func = "sampled_bound"
+    lo, hi = _box(net, lo, hi, func)
+    n_samples = _checks.integer(n_samples, "n_samples", func, minimum=1)
+    output = _output(net, output, func)
+    _checks.choice(sense, ("max", "min"), "sense", func)
+    rng = np.random.default_rng(_checks.seed(seed, func))
     X = lo + (hi - lo) * rng.random((n_samples, len(lo)))
     y = net(X)[:, output]
     i = int(np.argmax(y) if sense == "max" else np.argmin(y))
@@ -387,6 +403,12 @@ def interval_looseness(
     It is at least 1 (interval bounds are sound) and typically grows
     geometrically with depth. Shape ``(len(seeds), len(depths))``.
     """
+    func = "interval_looseness"
+    depths = _checks.integers(depths, "depths", func, minimum=0)
+    width = _checks.integer(width, "width", func, minimum=1)
+    n_in = _checks.integer(n_in, "n_in", func, minimum=1)
+    seeds = _checks.integers(seeds, "seeds", func, minimum=0)
+    radius = real_param(radius, "radius", func, positive=True)
     lo, hi = -radius * np.ones(n_in), radius * np.ones(n_in)
     out = np.empty((len(seeds), len(depths)))
     for i, seed in enumerate(seeds):
@@ -424,8 +446,7 @@ class LinearRegion:
     @property
     def area(self) -> float:
         """Return the polygon's area (shoelace formula)."""
-        x, y = self.vertices[:, 0], self.vertices[:, 1]
-        return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+        return _area(self.vertices)
 
 
 def _clip(poly: Array, g: Array, h: float, keep_positive: bool) -> Array:
@@ -444,6 +465,7 @@ def _clip(poly: Array, g: Array, h: float, keep_positive: bool) -> Array:
 
 
 def _area(poly: Array) -> float:
+    """Return the area of a polygon given by its corners in order (shoelace)."""
     if len(poly) < 3:
         return 0.0
     x, y = poly[:, 0], poly[:, 1]
@@ -467,6 +489,7 @@ def linear_regions(
     patterns that occur on the box with positive area.
     """
     lo, hi = _box(net, lo, hi, "linear_regions")
+    min_area = real_param(min_area, "min_area", "linear_regions", nonnegative=True)
     if len(lo) != 2:
         raise ValueError(
             f"linear_regions: the input must be 2-D, this network takes {len(lo)}"
@@ -514,6 +537,14 @@ def pattern_ids(
     Labels are numbered in order of first appearance in ``X`` (flattened
     over its leading dimensions), so the same inputs give the same labels.
     """
+    _checks.instance(net, ReluNetwork, "net", "pattern_ids")
+    # no inputs give no labels; a NaN input has no pattern
+    X = _checks.array(X, "X", "pattern_ids", ndim=tuple(range(1, 33)), allow_empty=True)
+    if X.shape[-1] != net.layer_sizes[0]:
+        raise ValueError(
+            f"pattern_ids: X needs last dimension {net.layer_sizes[0]}, got shape "
+            f"{X.shape}"
+        )
     pat = net.activation_pattern(X)
     flat = pat.reshape(-1, pat.shape[-1])
     # one byte string per pattern: np.unique on them is much faster than
