@@ -22,6 +22,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (derandomised), so a
+# failure can be repeated and a green run means the same thing each time.
+settings.register_profile(
+    "course", max_examples=150, deadline=None, derandomize=True
+)
+settings.load_profile("course")
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "build_book.py"

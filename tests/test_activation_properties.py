@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from actzoo import ACTIVATIONS
@@ -20,11 +20,6 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 moderate = st.floats(min_value=-40.0, max_value=40.0, allow_nan=False)
 alphas = st.floats(min_value=0.0, max_value=5.0)
 betas = st.floats(min_value=0.05, max_value=50.0)
-# Derandomised: the same examples on every run, so a run can be repeated.
-settings.register_profile(
-    "course", max_examples=150, deadline=None, derandomize=True
-)
-settings.load_profile("course")
 
 
 @given(finite)
