@@ -320,6 +320,8 @@ def test_every_content_image_is_a_captioned_figure(pages):
     # output (no caption) and once in its {glue:figure}.
     problems = {}
     for name, (*_, layout) in pages.items():
+        if not (name == "intro.html" or name.startswith("chapters/")):
+            continue  # generated indexes: their icons are not figures
         if layout["images"] != layout["figures"] or layout["uncaptioned"]:
             problems[name] = [
                 f"{layout['images']} content images, {layout['figures']} "
