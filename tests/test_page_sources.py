@@ -253,3 +253,78 @@ def test_a_margin_asks_for_a_clear_gap():
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ------------------------------------------------------------ chapter structure
+
+#: The chapters of Parts 1 and 2 (the part overviews excepted).
+CHAPTERS = sorted(p for p in (ROOT / "chapters").glob("*/*.md")
+                  if p.parent.name in ("principles", "applications")
+                  and p.stem != "index")
+EXERCISE_PAGES = sorted((ROOT / "chapters" / "hands_on").glob("ex*_*.md"))
+DOC_LINK = re.compile(r"\{doc\}`(?:[^<`]*<)?([^>`]+)>?`")
+
+
+def links(text: str, page: Path) -> set[Path]:
+    """Return the pages a page links to with {doc}, as resolved paths."""
+    return {(page.parent / f"{target}.md").resolve()
+            for target in DOC_LINK.findall(text)}
+
+
+def structure_problems(text: str, page: Path) -> list[str]:
+    """Return what a chapter lacks: objectives, takeaways, self-study, a link."""
+    problems = []
+    opening = text.split("\n## ", 1)[0]
+    if "{admonition} Learning objectives" not in opening:
+        problems.append("no learning objectives before the first section")
+    sections = re.findall(r"^## (.+)$", text, re.M)
+    if sections[-2:] != ["Key takeaways", "Exercises for self-study"]:
+        problems.append("does not close with 'Key takeaways' and "
+                        f"'Exercises for self-study' (sections: {sections[-2:]})")
+    self_study = text.rsplit("\n## Exercises for self-study", 1)[-1]
+    if len(re.findall(r"^\d+\. ", self_study, re.M)) < 2:
+        problems.append("fewer than two exercises for self-study")
+    if not any(p.parent.name == "hands_on" and p.stem.startswith("ex")
+               for p in links(self_study, page)):
+        problems.append("the self-study section links no graded notebook")
+    return problems
+
+
+def test_every_chapter_opens_with_objectives_and_closes_with_exercises():
+    assert len(CHAPTERS) >= 12
+    problems = {p.name: structure_problems(p.read_text(encoding="utf-8"), p)
+                for p in CHAPTERS}
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_chapters_and_exercises_link_both_ways():
+    problems = []
+    linked = set()
+    for chapter in CHAPTERS:
+        text = chapter.read_text(encoding="utf-8")
+        self_study = text.rsplit("\n## Exercises for self-study", 1)[-1]
+        for exercise in links(self_study, chapter):
+            if exercise.parent.name != "hands_on":
+                continue
+            linked.add(exercise)
+            back = links(exercise.read_text(encoding="utf-8"), exercise)
+            if chapter.resolve() not in back:
+                problems.append(f"{exercise.name} does not link back to "
+                                f"{chapter.name}")
+    unlinked = [e.name for e in EXERCISE_PAGES if e.resolve() not in linked]
+    assert problems == [] and unlinked == []
+
+
+def test_the_structure_gate_catches_a_chapter_without_it():
+    page = ROOT / "chapters" / "principles" / "planted.md"
+    bare = "# A chapter\n\nText.\n\n## A section\n\nMore text.\n"
+    assert structure_problems(bare, page) == [
+        "no learning objectives before the first section",
+        "does not close with 'Key takeaways' and 'Exercises for self-study' "
+        "(sections: ['A section'])",
+        "fewer than two exercises for self-study",
+        "the self-study section links no graded notebook"]
+    whole = ("# A chapter\n\n```{admonition} Learning objectives\n- a\n```\n\n"
+             "## Key takeaways\n\n- a\n\n## Exercises for self-study\n\n"
+             "1. one\n2. two\n\n{doc}`Exercise 2 <../hands_on/ex2_dead_units>`\n")
+    assert structure_problems(whole, page) == []
