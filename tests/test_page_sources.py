@@ -297,22 +297,47 @@ def test_every_chapter_opens_with_objectives_and_closes_with_exercises():
     assert {k: v for k, v in problems.items() if v} == {}
 
 
-def test_chapters_and_exercises_link_both_ways():
-    problems = []
-    linked = set()
-    for chapter in CHAPTERS:
-        text = chapter.read_text(encoding="utf-8")
+def link_problems(chapters: dict[Path, str], exercises: dict[Path, str]):
+    """Return the missing links between chapters and their graded notebooks.
+
+    A chapter names its notebook in its self-study section; that exercise
+    page must link back to the chapter, and every exercise page must be
+    named by some chapter.
+    """
+    problems, named = [], set()
+    for chapter, text in chapters.items():
         self_study = text.rsplit("\n## Exercises for self-study", 1)[-1]
         for exercise in links(self_study, chapter):
-            if exercise.parent.name != "hands_on":
+            if exercise not in exercises:
                 continue
-            linked.add(exercise)
-            back = links(exercise.read_text(encoding="utf-8"), exercise)
-            if chapter.resolve() not in back:
+            named.add(exercise)
+            if chapter.resolve() not in links(exercises[exercise], exercise):
                 problems.append(f"{exercise.name} does not link back to "
                                 f"{chapter.name}")
-    unlinked = [e.name for e in EXERCISE_PAGES if e.resolve() not in linked]
-    assert problems == [] and unlinked == []
+    problems += [f"no chapter names {e.name}" for e in exercises
+                 if e not in named]
+    return problems
+
+
+def test_chapters_and_exercises_link_both_ways():
+    chapters = {p: p.read_text(encoding="utf-8") for p in CHAPTERS}
+    exercises = {p.resolve(): p.read_text(encoding="utf-8")
+                 for p in EXERCISE_PAGES}
+    assert len(exercises) == 6
+    assert link_problems(chapters, exercises) == []
+
+
+def test_the_link_gate_catches_a_missing_link():
+    hands_on = (ROOT / "chapters" / "hands_on").resolve()
+    chapter = (ROOT / "chapters" / "principles" / "a.md").resolve()
+    one, two = hands_on / "ex1_x.md", hands_on / "ex2_y.md"
+    chapters = {chapter: "## Exercises for self-study\n\n"
+                         "{doc}`Exercise 1 <../hands_on/ex1_x>`\n"}
+    exercises = {one: "No link back.", two: "{doc}`../principles/a`"}
+    assert link_problems(chapters, exercises) == [
+        "ex1_x.md does not link back to a.md", "no chapter names ex2_y.md"]
+    exercises[one] = "Read {doc}`../principles/a` first."
+    assert link_problems(chapters, exercises) == ["no chapter names ex2_y.md"]
 
 
 def test_the_structure_gate_catches_a_chapter_without_it():
