@@ -221,7 +221,7 @@ def test_3197686_torch_slopes_at_zero_are_what_torch_does():
     # tensor) and through torch.nn.functional / the method spelling.
     measured = {
         "torch.relu(x)": _slope_at_zero(torch.nn.functional.relu),
-        "torch.maximum(x, 0)": _slope_at_zero(
+        "torch.maximum(x, torch.zeros_like(x))": _slope_at_zero(
             lambda x: torch.maximum(x, torch.tensor(0.0, dtype=x.dtype))
         ),
         "torch.clamp(x, min=0)": _slope_at_zero(lambda x: x.clamp(min=0)),
@@ -239,7 +239,7 @@ def test_3197686_torch_slopes_are_the_conventions_the_page_explains():
     # interval, and maximum's tie rule is the mean-squared-error optimum.
     slopes = torch_slopes_at_zero()
     assert slopes["torch.relu(x)"] == float(relu_grad(0.0)) == 0.0
-    assert slopes["torch.maximum(x, 0)"] == float(optimal_constant_slope(0.0))
+    assert slopes["torch.maximum(x, torch.zeros_like(x))"] == float(optimal_constant_slope(0.0))
     assert slopes["torch.clamp(x, min=0)"] == 1.0
     lo, hi = clarke_subdifferential(relu_grad)
     assert all(lo <= s <= hi for s in slopes.values())

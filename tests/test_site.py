@@ -29,6 +29,13 @@ SHOTS = {
     "chapter": "chapters/principles/zoo.html",
     "exercise": "chapters/hands_on/ex1_activations.html",
 }
+#: Pages photographed whole (full page), to see every formula and table.
+WHOLE_PAGE_SHOTS = {
+    "kink": "chapters/principles/kink.html",
+    "smoothing": "chapters/principles/smoothing.html",
+    "finance": "chapters/applications/finance.html",
+    "zoo": "chapters/principles/zoo.html",
+}
 
 pytestmark = pytest.mark.slow
 
@@ -68,10 +75,63 @@ MATH_PROBLEMS = r"""
                                     : NodeFilter.FILTER_ACCEPT});
   while (walker.nextNode()) {
     const t = walker.currentNode.nodeValue;
-    if (/\$[^$]+\$/.test(t) || /\\\(|\\\)|\\\[|\\\]/.test(t))
+    if (/\$/.test(t) || /\\\(|\\\)|\\\[|\\\]/.test(t))
       out.push('raw TeX left: ' + t.trim().slice(0, 80));
+    const role = t.match(/\{(term|glue|doc)[}:]/);
+    if (role)
+      out.push('raw {' + role[1] + '} role left: ' + t.trim().slice(0, 80));
   }
   return out;
+}
+"""
+
+#: Layout problems of the page's content: display formulas, tables and code
+#: blocks wider than their box or than their container (cut off, or
+#: scrolling sideways), blockquotes (the sources mean none), and how many
+#: content images and captioned figures it holds.
+LAYOUT = r"""
+() => {
+  const main = document.querySelector('main') || document.body;
+  const text = (el) => (el.textContent || '').trim().replace(/\s+/g, ' ')
+                                                .slice(0, 60);
+  const wide = [];
+  const check = (el, what) => {
+    if (!el || el.offsetParent === null) return;
+    const parent = el.parentElement;
+    const width = el.getBoundingClientRect().width;
+    if (el.scrollWidth > el.clientWidth + 1)
+      wide.push(`${what} wider than its box (${el.scrollWidth} > `
+                + `${el.clientWidth} px): ${text(el)}`);
+    else if (parent && width > parent.clientWidth + 1)
+      wide.push(`${what} wider than its container (${Math.round(width)} > `
+                + `${parent.clientWidth} px): ${text(el)}`);
+  };
+  for (const m of main.querySelectorAll('mjx-container[display="true"]')) {
+    check(m, 'formula');
+    if (m.parentElement.matches('.math, div')) check(m.parentElement, 'formula');
+  }
+  for (const t of main.querySelectorAll('table')) {
+    check(t, 'table');
+    if (t.parentElement !== main) check(t.parentElement, 'table');
+  }
+  for (const p of main.querySelectorAll('pre')) check(p, 'code block');
+  const images = [...main.querySelectorAll('img')];
+  const captioned = (img) => {
+    const figure = img.closest('figure');
+    return figure && figure.querySelector('figcaption')
+           && figure.querySelector('figcaption').textContent.trim();
+  };
+  const figures = [...main.querySelectorAll('figure')].filter(
+    (f) => f.querySelector('img') && f.querySelector('figcaption')
+           && f.querySelector('figcaption').textContent.trim());
+  return {
+    wide,
+    blockquotes: [...main.querySelectorAll('blockquote')].map(text),
+    images: images.length,
+    figures: figures.length,
+    uncaptioned: images.filter((i) => !captioned(i))
+                       .map((i) => i.getAttribute('src')),
+  };
 }
 """
 
@@ -115,14 +175,15 @@ def browser():
 
 @pytest.fixture(scope="module")
 def pages(browser, site_html, site_url):
-    """Return ``{page: (visit, math problems, images)}`` for every page."""
+    """Return ``{page: (visit, math problems, images, layout)}`` for every page."""
     found = {}
     for name in serve_site.site_pages(site_html):
         context = browse_site.new_context(browser)
         page, visit = browse_site.open_page(context, site_url + name,
                                             site_url)
-        found[name] = (visit, page.evaluate(MATH_PROBLEMS),
-                       page.evaluate(IMAGES))
+        images = page.evaluate(IMAGES)  # waits until every image has loaded
+        found[name] = (visit, page.evaluate(MATH_PROBLEMS), images,
+                       page.evaluate(LAYOUT))
         context.close()
     return found
 
@@ -158,6 +219,62 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path):
         ("missing.png", True, False), ("logo.svg", False, True)]
 
 
+LAYOUT_PAGE = """<!DOCTYPE html>
+<html><head><title>layout</title>
+<style>main {{ width: 600px; }} pre {{ margin: 0; }}</style></head>
+<body><main>
+<p>{ok}</p>
+<div class="math"><mjx-container display="true" style="display: block">
+<span style="display: inline-block; width: {formula}px">formula</span>
+</mjx-container></div>
+<div style="overflow-x: auto"><table><tr><td>a</td>
+<td style="white-space: nowrap">{cell}</td></tr></table></div>
+<pre>{code}</pre>
+{extra}
+<figure><img src="logo.svg" alt="a square"><figcaption>A square.</figcaption>
+</figure>
+</main></body></html>
+"""
+BAD_LAYOUT = dict(
+    ok="$x$ is left raw, and so are {term}`ReLU`, {glue:text}`n` and {doc}`zoo`",
+    formula=900, cell="F.leaky_relu " * 12, code="x = " + "1 + " * 60 + "1",
+    extra='<blockquote><p>0)$ and $0$ otherwise</p></blockquote>'
+          '<img src="logo.svg" alt="the same square, again">')
+GOOD_LAYOUT = dict(ok="All is fine.", formula=300, cell="F.relu", code="x = 1",
+                   extra="")
+
+
+def test_the_layout_checks_catch_planted_defects(browser, tmp_path):
+    # Each gate on a planted case, and no complaint about a clean page.
+    (tmp_path / "logo.svg").write_text(LOGO)
+    found = {}
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>x</title>")
+    for name, fields in [("bad", BAD_LAYOUT), ("good", GOOD_LAYOUT)]:
+        (tmp_path / f"{name}.html").write_text(LAYOUT_PAGE.format(**fields))
+    with serve_site.serve(tmp_path) as url:
+        for name in ("bad", "good"):
+            context = browse_site.new_context(browser)
+            page, visit = browse_site.open_page(context, f"{url}{name}.html",
+                                                url)
+            page.evaluate(IMAGES)
+            found[name] = (page.evaluate(MATH_PROBLEMS), page.evaluate(LAYOUT))
+            context.close()
+    math, layout = found["bad"]
+    assert [m.split(":")[0] for m in math] == [
+        "raw TeX left", "raw {term} role left", "raw TeX left"], math
+    wide = [w.split(" (")[0] for w in layout["wide"]]
+    assert wide == ["formula wider than its box",
+                    "formula wider than its box",
+                    "table wider than its container",
+                    "table wider than its box",
+                    "code block wider than its box"], layout["wide"]
+    assert layout["blockquotes"] == ["0)$ and $0$ otherwise"]
+    assert (layout["images"], layout["figures"]) == (2, 1)
+    assert layout["uncaptioned"] == ["logo.svg"]
+    assert found["good"] == ([], {"wide": [], "blockquotes": [], "images": 1,
+                                  "figures": 1, "uncaptioned": []})
+
+
 def report(problems: dict[str, list[str]]) -> str:
     return "\n".join(f"{page}: {p}" for page, items in problems.items()
                      for p in items)
@@ -170,22 +287,52 @@ def test_every_page_of_the_toc_is_visited(pages):
 
 
 def test_pages_load_without_errors_or_foreign_requests(pages):
-    problems = {name: visit.problems for name, (visit, _, _) in pages.items()
+    problems = {name: visit.problems for name, (visit, *_) in pages.items()
                 if visit.problems}
     assert not problems, report(problems)
 
 
 def test_every_formula_is_typeset_by_mathjax(pages):
-    problems = {name: math for name, (_, math, _) in pages.items() if math}
+    problems = {name: math for name, (_, math, *_) in pages.items() if math}
     assert not problems, report(problems)
-    typeset = [name for name, (visit, _, _) in pages.items()
+    typeset = [name for name, (visit, *_) in pages.items()
                if visit.typeset]
     assert "chapters/principles/kink.html" in typeset
 
 
+def test_no_formula_table_or_code_block_is_wider_than_its_container(pages):
+    problems = {name: layout["wide"] for name, (*_, layout) in pages.items()
+                if layout["wide"]}
+    assert not problems, report(problems)
+
+
+def test_no_page_shows_a_blockquote(pages):
+    # The sources mean none: a '>' at the start of a line is an accident
+    # (tests/test_page_sources.py catches it in the source as well).
+    problems = {name: [f"blockquote: {b}" for b in layout["blockquotes"]]
+                for name, (*_, layout) in pages.items()
+                if layout["blockquotes"]}
+    assert not problems, report(problems)
+
+
+def test_every_content_image_is_a_captioned_figure(pages):
+    # A figure glued without closing it shows twice: once as the cell's
+    # output (no caption) and once in its {glue:figure}.
+    problems = {}
+    for name, (*_, layout) in pages.items():
+        if not (name == "intro.html" or name.startswith("chapters/")):
+            continue  # generated indexes: their icons are not figures
+        if layout["images"] != layout["figures"] or layout["uncaptioned"]:
+            problems[name] = [
+                f"{layout['images']} content images, {layout['figures']} "
+                f"captioned figures; uncaptioned: {layout['uncaptioned']}"]
+    assert not problems, report(problems)
+    assert sum(layout["figures"] for *_, layout in pages.values()) >= 20
+
+
 def test_every_image_loads_and_has_alt_text(pages):
     problems: dict[str, list[str]] = {}
-    for name, (_, _, images) in pages.items():
+    for name, (_, _, images, _) in pages.items():
         for image in images:
             if not (image["alt"] or "").strip():
                 problems.setdefault(name, []).append(
@@ -194,7 +341,7 @@ def test_every_image_loads_and_has_alt_text(pages):
                 problems.setdefault(name, []).append(
                     f"did not load: {image['src']}")
     assert not problems, report(problems)
-    figures = sum(len(images) for _, _, images in pages.values())
+    figures = sum(len(images) for _, _, images, _ in pages.values())
     assert figures >= 20, "the chapters' figures are missing"
 
 
@@ -304,6 +451,14 @@ def test_the_site_root_forwards_to_the_landing_page(browser, site_html,
 def test_screenshots_for_review(browser, site_url):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browse_site.new_context(browser)
+    for shot, name in WHOLE_PAGE_SHOTS.items():
+        page, visit = browse_site.open_page(context, site_url + name,
+                                            site_url)
+        page.evaluate(IMAGES)
+        path = SCREENSHOTS / f"{shot}-page.png"
+        page.screenshot(path=path, full_page=True)
+        assert path.stat().st_size > 50_000, f"{shot} looks blank"
+        page.close()
     for shot, name in SHOTS.items():
         page, visit = browse_site.open_page(context, site_url + name,
                                             site_url)

@@ -54,7 +54,7 @@ NOISE_LAWS: dict[str, str] = {
 #: Three ways of writing ReLU in PyTorch, as the page shows them.
 TORCH_RELU_SPELLINGS: tuple[str, ...] = (
     "torch.relu(x)",
-    "torch.maximum(x, 0)",
+    "torch.maximum(x, torch.zeros_like(x))",
     "torch.clamp(x, min=0)",
 )
 
@@ -266,7 +266,7 @@ def torch_slopes_at_zero(dtype: Any = None) -> dict[str, float]:
     dtype = torch.float64 if dtype is None else dtype
     spellings: dict[str, Callable[[Any], Any]] = {
         "torch.relu(x)": torch.relu,
-        "torch.maximum(x, 0)": lambda x: torch.maximum(x, torch.zeros_like(x)),
+        "torch.maximum(x, torch.zeros_like(x))": lambda x: torch.maximum(x, torch.zeros_like(x)),
         "torch.clamp(x, min=0)": lambda x: torch.clamp(x, min=0),
     }
     slopes = {}
