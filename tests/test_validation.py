@@ -342,6 +342,11 @@ def _activation_cases() -> dict[str, Case]:
 CASES: dict[str, Case] = {
     **_activation_cases(),
     # ------------------------------------------------------------ datasets
+    "claims.largest": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 1,
+                            "margin": 0.1}),
+    "claims.smallest": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 2,
+                             "margin": 0.1}),
+    "claims.ranked": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}}),
     "datasets.two_spirals": Case({"n": 10}),
     "datasets.two_moons": Case({"n": 10}),
     # ---------------------------------------------------------- dead_units

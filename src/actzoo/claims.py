@@ -108,8 +108,14 @@ def ranked(values: Mapping[Hashable, float]) -> list:
     ValueError
         If two values are equal, so that the order is not determined.
     """
-    items = sorted(_check(values, 1, "ranked") if len(values) > 1
-                   else _check_single(values), key=lambda item: item[0])
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            f"ranked: values must be a mapping from names to numbers, "
+            f"not {type(values).__name__}"
+        )
+    if len(values) < 2:
+        raise ValueError("ranked: values must hold at least two names to rank")
+    items = sorted(_check(values, 1, "ranked"), key=lambda item: item[0])
     for (a, ka), (b, kb) in zip(items, items[1:]):
         if not b > a:
             raise ValueError(
@@ -118,11 +124,3 @@ def ranked(values: Mapping[Hashable, float]) -> list:
             )
     return [key for _, key in items]
 
-
-def _check_single(values):
-    if not isinstance(values, Mapping):
-        raise TypeError(
-            f"ranked: values must be a mapping from names to numbers, "
-            f"not {type(values).__name__}"
-        )
-    raise ValueError("ranked: values must hold at least two names to rank")
