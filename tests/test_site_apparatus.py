@@ -1,0 +1,184 @@
+"""What an adoptable textbook carries: licences, repository button,
+bibliography, one-PDF book, readable API reference, CJK glossary terms and
+a separate instructors' part.
+
+Fast checks read the sources; slow ones read the session's book build
+(``site_html``, see ``conftest.py``) or build a one-page book with the real
+``_config.yml`` in a temporary folder (a few seconds).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "_config.yml"
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+EXAMPLE_REPOSITORY = "https://github.com/example-org/activation-zoo"
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def config() -> dict:
+    return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+
+
+class Links(HTMLParser):
+    """Collect every ``<a>`` of a page with its attributes and its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str]] = []
+        self._open: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            link = {k: v or "" for k, v in attrs} | {"text": ""}
+            self.links.append(link)
+            self._open.append(link)
+
+    def handle_data(self, data):
+        for link in self._open:
+            link["text"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._open:
+            self._open.pop()
+
+
+def links(html: str) -> list[dict[str, str]]:
+    parser = Links()
+    parser.feed(html)
+    return parser.links
+
+
+def footer(html: str) -> str:
+    """Return the page's footer: the theme's ``bd-footer-content``."""
+    match = re.search(r'<footer class="bd-footer-content">(.*?)</footer>',
+                      html, re.S)
+    assert match, "the page has no footer"
+    return match.group(1)
+
+
+def repository_buttons(html: str) -> list[str]:
+    """Return the ``href`` of every repository button of a page."""
+    return [a.get("href", "") for a in links(html)
+            if "btn-source-repository-button" in a.get("class", "")]
+
+
+# ------------------------------------------------------------ licences
+
+
+def test_licence_files_name_mit_for_code_and_cc_by_for_text():
+    code = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    text = (ROOT / "LICENSE-text.md").read_text(encoding="utf-8")
+    assert code.startswith("MIT License")
+    assert "Permission is hereby granted, free of charge" in code
+    assert "CC BY 4.0" in text and "Attribution 4.0 International" in text
+    assert CC_BY + "legalcode" in text
+    # Each file points to the other, so neither licence is missed.
+    assert "LICENSE-text.md" in code and "`LICENSE`" in text
+
+
+def test_package_metadata_declares_the_code_licence():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert set(project["license-files"]) == {"LICENSE", "LICENSE-text.md"}
+
+
+def check_licence_footer(html: str) -> None:
+    """Fail unless the footer links CC BY 4.0 (text) and MIT (code)."""
+    found = {a["text"].strip(): a.get("href", "")
+             for a in links(footer(html)) if a.get("rel") == "license"}
+    assert found.get("CC BY 4.0") == CC_BY, found
+    assert found.get("MIT", "").startswith("https://opensource.org/"), found
+    said = " ".join(re.sub(r"<[^>]+>", "", footer(html)).split())
+    assert re.search(r"Text and figures: CC BY 4\.0", said), said
+    assert re.search(r"Code: MIT", said), said
+
+
+def test_the_footer_check_catches_a_missing_licence():
+    good = ('<footer class="bd-footer-content"><p>Text and figures: <a '
+            f'rel="license" href="{CC_BY}">CC BY 4.0</a>. Code: <a '
+            'rel="license" href="https://opensource.org/license/mit">MIT</a>'
+            '.</p></footer>')
+    check_licence_footer(good)
+    for bad in (good.replace(">MIT<", "><"), good.replace(CC_BY, "#"),
+                good.replace('rel="license" ', "", 1), "<p>no footer</p>"):
+        with pytest.raises(AssertionError):
+            check_licence_footer(bad)
+
+
+@pytest.mark.slow
+def test_every_page_shows_both_licences_in_its_footer(site_html):
+    for page in ("intro.html", "chapters/principles/kink.html",
+                 "chapters/glossary.html"):
+        check_licence_footer((site_html / page).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------ repository
+
+
+def build_one_page_book(folder: Path, url: str | None) -> str:
+    """Build a one-page book with this ``_config.yml``; return its page.
+
+    ``url`` replaces the repository setting (None keeps the file's own).
+    The book's extensions are the repository's own (symlinked folders).
+    """
+    text = CONFIG.read_text(encoding="utf-8")
+    if url is not None:
+        text, count = re.subn(r'(?m)^(repository:\n  url:) ".*"$',
+                              rf'\1 "{url}"', text)
+        assert count == 1, "_config.yml has no repository: url: setting"
+    folder.mkdir(parents=True)
+    (folder / "_config.yml").write_text(text, encoding="utf-8")
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: index\n")
+    (folder / "index.md").write_text("# One page\n\nSome text.\n")
+    for name in ("_ext", "scripts"):
+        (folder / name).symlink_to(ROOT / name)
+    for bib in config().get("bibtex_bibfiles", []):
+        (folder / bib).symlink_to(ROOT / bib)
+    proc = subprocess.run([str(JUPYTER_BOOK), "build", str(folder),
+                           "--warningiserror"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    return (folder / "_build" / "html" / "index.html").read_text(
+        encoding="utf-8")
+
+
+def test_the_repository_url_is_one_setting_and_empty_by_default():
+    settings = config()
+    assert settings["repository"]["url"] == ""
+    # The button follows the URL; nothing else switches it on.
+    assert settings["html"]["use_repository_button"] is False
+    assert "repository_button" in settings["sphinx"]["local_extensions"]
+
+
+@pytest.mark.slow
+def test_a_repository_url_gives_a_button_linking_to_it(tmp_path):
+    page = build_one_page_book(tmp_path / "with-url", EXAMPLE_REPOSITORY)
+    assert repository_buttons(page) == [EXAMPLE_REPOSITORY]
+
+
+@pytest.mark.slow
+def test_no_repository_url_gives_no_button_and_no_link(tmp_path):
+    page = build_one_page_book(tmp_path / "default", None)
+    assert repository_buttons(page) == []
+    # Not Jupyter Book's default repository either, nor any edit/issue link.
+    hrefs = [a.get("href", "") for a in links(page)]
+    assert not [h for h in hrefs if "github.com" in h or "/edit/" in h], hrefs
+
+
+@pytest.mark.slow
+def test_the_published_book_has_no_repository_link(site_html):
+    for page in ("intro.html", "chapters/principles/zoo.html"):
+        html = (site_html / page).read_text(encoding="utf-8")
+        assert repository_buttons(html) == []
+        assert "executablebooks/jupyter-book" not in html
