@@ -182,3 +182,122 @@ def test_the_published_book_has_no_repository_link(site_html):
         html = (site_html / page).read_text(encoding="utf-8")
         assert repository_buttons(html) == []
         assert "executablebooks/jupyter-book" not in html
+
+
+# ------------------------------------------------------------ bibliography
+
+BIBFILE = ROOT / "references.bib"
+BIB_KEY = re.compile(r"^@\w+\{([^,\s]+),", re.M)
+#: A link to an entry of the bibliography page, from any page.
+CITE_LINK = re.compile(r'href="[^"#]*bibliography\.html#(cite-[^"]+)"')
+#: Where each primary source is used, so where it must be cited.
+CITED_ON = {
+    "glorot2011": ["chapters/principles/zoo", "chapters/principles/dying"],
+    "maas2013": ["chapters/principles/zoo", "chapters/principles/leaky"],
+    "clevert2016": ["chapters/principles/zoo", "chapters/principles/centring"],
+    "klambauer2017": ["chapters/principles/zoo",
+                      "chapters/principles/centring",
+                      "chapters/principles/self_normalising"],
+    "hendrycks2016": ["chapters/principles/zoo",
+                      "chapters/principles/smoothing"],
+    "ramachandran2017": ["chapters/principles/zoo",
+                         "chapters/principles/smoothing"],
+    "misra2019": ["chapters/principles/zoo"],
+    "li2018": ["chapters/principles/landscapes"],
+    "clarke1983": ["chapters/principles/kink"],
+    "bachelier1900": ["chapters/applications/finance"],
+    "tjeng2019": ["chapters/applications/verification"],
+    "gowal2018": ["chapters/applications/verification"],
+    "raissi2019": ["chapters/applications/pinn"],
+    "glorot2010": ["chapters/principles/gradient_flow"],
+    "he2015": ["chapters/principles/gradient_flow",
+               "chapters/principles/self_normalising"],
+}
+
+
+def bib_keys() -> list[str]:
+    return BIB_KEY.findall(BIBFILE.read_text(encoding="utf-8"))
+
+
+def citation_problems(pages: dict[str, str], bibliography: str,
+                      keys: list[str]) -> list[str]:
+    """Return what is wrong with the citations of built ``pages``.
+
+    ``pages`` maps document names to their HTML, ``bibliography`` is the
+    bibliography page's HTML and ``keys`` the entries of the ``.bib`` file.
+    Wrong: an entry not listed or never cited, a citation whose target is
+    not an entry, a citation role left as text, an entry not cited on a
+    page that uses it (``CITED_ON``).
+    """
+    problems = []
+    listed = set(re.findall(r'id="(cite-[^"]+)"', bibliography))
+    cited: dict[str, set[str]] = {}
+    for doc, html in pages.items():
+        for target in CITE_LINK.findall(html):
+            cited.setdefault(target, set()).add(doc)
+            if target not in listed:
+                problems.append(f"{doc}: citation of #{target} resolves to "
+                                "no bibliography entry")
+        if re.search(r"\{cite(:\w+)?\}", html):
+            problems.append(f"{doc}: a citation role left as text")
+    for key in keys:
+        if f"cite-{key}" not in listed:
+            problems.append(f"{key}: not listed on the bibliography page")
+        where = cited.get(f"cite-{key}", set())
+        if not where:
+            problems.append(f"{key}: never cited")
+        for doc in CITED_ON.get(key, []):
+            if doc in pages and doc not in where:
+                problems.append(f"{key}: used on {doc} but not cited there")
+    return problems
+
+
+def test_the_bibliography_has_the_primary_sources_once_each():
+    keys = bib_keys()
+    assert len(keys) == len(set(keys)), "a key used twice"
+    assert sorted(keys) == sorted(CITED_ON)
+    text = BIBFILE.read_text(encoding="utf-8")
+    for key in keys:
+        year = re.search(r"(\d{4})$", key).group(1)
+        block = re.search(rf"\{{{key},(.*?)\n\}}", text, re.S).group(1)
+        assert re.search(rf"year\s*=\s*\{{{year}\}}", block), key
+        assert re.search(r"author\s*=", block) and re.search(r"title\s*=",
+                                                             block), key
+
+
+def test_the_citation_check_catches_each_kind_of_defect():
+    keys = ["a2000", "b2001"]
+    bib = '<div id="cite-a2000"></div><div id="cite-b2001"></div>'
+    page = ('<a href="../bibliography.html#cite-a2000">A</a> '
+            '<a href="bibliography.html#cite-b2001">B</a>')
+    assert citation_problems({"p": page}, bib, keys) == []
+    uncited = citation_problems({"p": page.split("</a> ")[0] + "</a>"},
+                                bib, keys)
+    assert uncited == ["b2001: never cited"]
+    unresolved = citation_problems(
+        {"p": page + '<a href="../bibliography.html#cite-c2002">C</a>'},
+        bib, keys)
+    assert unresolved == ["p: citation of #cite-c2002 resolves to no "
+                          "bibliography entry"]
+    unlisted = citation_problems({"p": page}, bib.split("</div>")[0], keys)
+    assert "b2001: not listed on the bibliography page" in unlisted
+    raw = citation_problems({"p": page + " {cite:p}`x`"}, bib, keys)
+    assert raw == ["p: a citation role left as text"]
+
+
+@pytest.mark.slow
+def test_every_entry_is_cited_and_every_citation_resolves(site_html):
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    docs = [toc["root"]]
+    for part in toc["parts"]:
+        for chapter in part["chapters"]:
+            docs += [chapter["file"]] + [s["file"] for s in
+                                         chapter.get("sections", [])]
+    pages = {doc: (site_html / f"{doc}.html").read_text(encoding="utf-8")
+             for doc in docs}
+    bibliography = pages["chapters/bibliography"]
+    assert citation_problems(pages, bibliography, bib_keys()) == []
+    # Citations read as author and year, and link to the entry.
+    zoo = pages["chapters/principles/zoo"]
+    assert re.search(r"Glorot\s+<em>et al\.</em>\s*[\[(]2011",
+                     re.sub(r"<a [^>]*>", "", zoo)), "author-year citations"
