@@ -301,3 +301,73 @@ def test_every_entry_is_cited_and_every_citation_resolves(site_html):
     zoo = pages["chapters/principles/zoo"]
     assert re.search(r"Glorot\s+<em>et al\.</em>\s*[\[(]2011",
                      re.sub(r"<a [^>]*>", "", zoo)), "author-year citations"
+
+
+# ------------------------------------------------------------ API reference
+
+#: The pieces of NumPy's expanded ``ArrayLike`` union, which a reader of a
+#: signature should never have to decode.
+EXPANDED = ("_Buffer", "_SupportsArray", "_NestedSequence", "numpy.typing.",
+            "dtype[Any]", "ndarray[tuple")
+SIGNATURE = re.compile(
+    r'<dl class="py (\w+)">\s*<dt class="sig sig-object py" id="([^"]+)">'
+    r"(.*?)</dt>", re.S)
+
+
+def signatures(html: str) -> list[tuple[str, str, str, bool]]:
+    """Return ``(kind, id, text, has [source] link)`` per documented object."""
+    found = []
+    for kind, ident, body in SIGNATURE.findall(html):
+        text = " ".join(re.sub(r"<[^>]+>", "", body).split())
+        found.append((kind, ident, text, 'class="viewcode-link"' in body))
+    return found
+
+
+def api_problems(html: str) -> list[str]:
+    """Return the unreadable signatures and missing source links of a page."""
+    problems = []
+    for kind, ident, text, source in signatures(html):
+        for piece in EXPANDED:
+            if piece in text:
+                problems.append(f"{ident}: expanded type {piece!r} in {text}")
+        if kind in ("function", "class") and not source:
+            problems.append(f"{ident}: no [source] link")
+    return problems
+
+
+def test_the_api_check_catches_long_types_and_missing_sources():
+    good = ('<dl class="py function">\n<dt class="sig sig-object py" '
+            'id="m.f"><span>f(x: ArrayLike) → ndarray</span><a href="'
+            '../../_modules/m.html#f"><span class="viewcode-link">'
+            '[source]</span></a></dt>')
+    assert api_problems(good) == []
+    long = good.replace("ArrayLike", "_Buffer | _SupportsArray[dtype[Any]]")
+    assert len(api_problems(long)) == 3
+    assert api_problems(good.replace('class="viewcode-link"', "")) == [
+        "m.f: no [source] link"]
+
+
+@pytest.mark.slow
+def test_api_pages_have_short_signatures_and_source_links(site_html):
+    import actzoo.activations
+
+    pages = sorted((site_html / "chapters" / "api").glob("*.html"))
+    assert len(pages) >= 18
+    problems, arraylike, total = [], 0, 0
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        found = signatures(html)
+        assert found, f"{page.name} documents nothing"
+        total += len(found)
+        arraylike += sum("x: ArrayLike" in text for _, _, text, _ in found)
+        problems += api_problems(html)
+        # The source links lead to the highlighted code of that module.
+        module = f"actzoo/{page.stem}.html"
+        assert f"_modules/{module}#" in html, page.name
+        assert (site_html / "_modules" / module).is_file(), module
+    assert not problems, "\n".join(problems)
+    assert total > 150
+    # relu and its kin take x: ArrayLike in the code, and say so.
+    takes_x = [n for n in actzoo.activations.__all__
+               if n.islower() and not n.startswith("_")]
+    assert arraylike >= len(takes_x) > 20
