@@ -371,3 +371,45 @@ def test_api_pages_have_short_signatures_and_source_links(site_html):
     takes_x = [n for n in actzoo.activations.__all__
                if n.islower() and not n.startswith("_")]
     assert arraylike >= len(takes_x) > 20
+
+
+# ------------------------------------------------------------ parts
+
+INSTRUCTOR_PAGES = ["chapters/hands_on/instructors",
+                    "chapters/hands_on/grading_at_scale"]
+
+
+def toc_parts() -> dict[str, list[str]]:
+    """Return ``{caption: [document, ...]}`` of ``_toc.yml``'s parts."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return {part["caption"]: [c["file"] for c in part["chapters"]]
+            for part in toc["parts"]}
+
+
+def test_instructor_pages_have_their_own_part():
+    parts = toc_parts()
+    assert parts["For instructors"] == INSTRUCTOR_PAGES
+    students = parts["Hands-on practice"]
+    assert not set(INSTRUCTOR_PAGES) & set(students)
+    # Every exercise stays with the students.
+    exercises = sorted(p.name for p in (ROOT / "exercises").iterdir()
+                       if p.is_dir())
+    assert exercises and all(f"chapters/hands_on/{name}" in students
+                             for name in exercises)
+    # Each page is in exactly one part.
+    every = [doc for docs in parts.values() for doc in docs]
+    assert len(every) == len(set(every))
+
+
+@pytest.mark.slow
+def test_the_sidebar_shows_the_instructors_part(site_html):
+    html = (site_html / "intro.html").read_text(encoding="utf-8")
+    captions = re.findall(r'<p aria-level="2" class="caption" role="heading">'
+                          r'<span class="caption-text">([^<]+)</span>', html)
+    assert captions.index("For instructors") == \
+        captions.index("Hands-on practice") + 1, captions
+    part = html.split("For instructors", 1)[1].split('class="caption"', 1)[0]
+    assert "hands_on/instructors.html" in part
+    assert "hands_on/grading_at_scale.html" in part
+    students = html.split("Hands-on practice", 1)[1].split("For instructors")[0]
+    assert "instructors.html" not in students
