@@ -38,6 +38,7 @@ book: $(STAMP)
 
 test: $(STAMP)
 	sh scripts/install_chromium.sh
+	sh scripts/install_cjk_fonts.sh
 	sh scripts/install_bubblewrap.sh
 	$(PY) -m pytest
 

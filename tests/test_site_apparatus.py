@@ -9,6 +9,7 @@ Fast checks read the sources; slow ones read the session's book build
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -24,6 +25,49 @@ CONFIG = ROOT / "_config.yml"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 EXAMPLE_REPOSITORY = "https://github.com/example-org/activation-zoo"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def load_script(name: str):
+    """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+serve_site = load_script("serve_site")
+browse_site = load_script("browse_site")
+
+
+@pytest.fixture(scope="module")
+def site_url(site_html):
+    """Yield the base URL of ``_build/html`` served on 127.0.0.1."""
+    with serve_site.serve(site_html) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    """Yield Playwright, or skip with the reason Chromium is missing."""
+    reason = browse_site.browser_missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    """Yield a headless Debian Chromium with the machine's fonts."""
+    chromium = browse_site.launch(playwright)
+    yield chromium
+    chromium.close()
 
 
 def config() -> dict:
@@ -413,3 +457,136 @@ def test_the_sidebar_shows_the_instructors_part(site_html):
     assert "hands_on/grading_at_scale.html" in part
     students = html.split("Hands-on practice", 1)[1].split("For instructors")[0]
     assert "instructors.html" not in students
+
+
+# ------------------------------------------------------------ CJK glyphs
+
+#: The face the book's CSS asks for (_static/cjk.css).
+CJK_FONT = "Noto Sans CJK SC"
+#: Every CJK character of the page's text that is outside code and math,
+#: with the language of the element it sits in.
+CJK_TEXT = r"""
+() => {
+  const cjk = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+/g;
+  const skip = 'pre, code, script, style, mjx-container, .math';
+  const out = [];
+  const root = document.querySelector('main') || document.body;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (node.parentElement.closest(skip)) continue;
+    for (const run of node.nodeValue.match(cjk) || []) {
+      const marked = node.parentElement.closest('[lang]');
+      out.push({text: run, lang: marked ? marked.getAttribute('lang') : ''});
+    }
+  }
+  return out;
+}
+"""
+
+
+def cjk_problems(page) -> tuple[int, list[str]]:
+    """Return ``(runs, problems)`` of the Chinese text of a loaded page.
+
+    A run of CJK characters must sit in an element marked ``lang="zh..."``,
+    and Chromium must draw each such element with Noto Sans CJK SC: the
+    fonts it actually used are read with the DevTools protocol
+    (``CSS.getPlatformFontsForNode``). A character no installed font has
+    is drawn as a box by whatever font came last, so a box shows up as a
+    font other than the CJK one.
+    """
+    problems = []
+    runs = page.evaluate(CJK_TEXT)
+    for run in runs:
+        if not run["lang"].startswith("zh"):
+            problems.append(f"{run['text']}: not marked lang=zh "
+                            f"(lang={run['lang']!r})")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    marked = cdp.send("DOM.querySelectorAll", {
+        "nodeId": root, "selector": 'main [lang^="zh"]'})["nodeIds"]
+    for node in marked:
+        fonts = cdp.send("CSS.getPlatformFontsForNode",
+                         {"nodeId": node})["fonts"]
+        html = cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+        others = [f"{f['familyName']} ({f['glyphCount']} glyphs)"
+                  for f in fonts if f["familyName"] != CJK_FONT
+                  and f["glyphCount"]]
+        if others or not fonts:
+            problems.append(f"{html[:60]}: drawn in {others or 'nothing'}, "
+                            f"not {CJK_FONT}")
+    cdp.detach()
+    return len(runs), problems
+
+
+def open_glossary(browser, url: str, origin: str):
+    context = browse_site.new_context(browser)
+    page, visit = browse_site.open_page(context, url, origin)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    return context, page, visit
+
+
+@pytest.mark.slow
+def test_chinese_terms_are_marked_and_drawn_in_a_cjk_font(browser, site_html,
+                                                         site_url):
+    context, page, visit = open_glossary(
+        browser, site_url + "chapters/glossary.html", site_url)
+    runs, problems = cjk_problems(page)
+    context.close()
+    assert not visit.problems, visit.problems
+    assert runs >= 40, "the glossary's Chinese terms are missing"
+    assert not problems, (
+        "\n".join(problems[:10]) + "\n(fonts: run scripts/install_cjk_fonts.sh)")
+
+
+@pytest.mark.slow
+def test_the_glyph_check_fails_without_lang(browser, site_html, tmp_path):
+    html = (site_html / "chapters" / "glossary.html").read_text(
+        encoding="utf-8")
+    stripped = html.replace(' lang="zh-Hans"', "")
+    assert stripped != html
+    planted = tmp_path / "site"
+    import shutil
+
+    shutil.copytree(site_html, planted)
+    (planted / "chapters" / "glossary.html").write_text(stripped,
+                                                        encoding="utf-8")
+    with serve_site.serve(planted) as url:
+        context, page, _ = open_glossary(
+            browser, url + "chapters/glossary.html", url)
+        runs, problems = cjk_problems(page)
+        context.close()
+    assert runs >= 40
+    assert len(problems) == runs, problems[:3]
+    assert all("not marked lang=zh" in p for p in problems)
+
+
+@pytest.mark.slow
+def test_the_glyph_check_fails_without_the_font(playwright, site_html,
+                                                site_url, tmp_path):
+    """Chromium that sees only the Latin fonts draws boxes: caught."""
+    fonts = tmp_path / "fonts.conf"
+    fonts.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+        "<fontconfig>\n"
+        "  <dir>/usr/share/fonts/truetype/dejavu</dir>\n"
+        f"  <cachedir>{tmp_path / 'cache'}</cachedir>\n"
+        "</fontconfig>\n")
+    import os
+
+    env = dict(os.environ, FONTCONFIG_FILE=str(fonts))
+    chromium = playwright.chromium.launch(
+        executable_path=str(browse_site.CHROMIUM), headless=True,
+        args=list(browse_site.CHROMIUM_ARGS), env=env)
+    try:
+        context, page, _ = open_glossary(
+            chromium, site_url + "chapters/glossary.html", site_url)
+        runs, problems = cjk_problems(page)
+        context.close()
+    finally:
+        chromium.close()
+    assert runs >= 40
+    drawn_elsewhere = [p for p in problems if f"not {CJK_FONT}" in p]
+    assert len(drawn_elsewhere) >= 40, problems[:3]
