@@ -590,3 +590,117 @@ def test_the_glyph_check_fails_without_the_font(playwright, site_html,
     assert runs >= 40
     drawn_elsewhere = [p for p in problems if f"not {CJK_FONT}" in p]
     assert len(drawn_elsewhere) >= 40, problems[:3]
+
+
+# ------------------------------------------------------------ the PDF
+
+PDF_NAME = "_static/activation-zoo.pdf"
+
+
+def toc_docs() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    docs = [toc["root"]]
+    for part in toc["parts"]:
+        for chapter in part["chapters"]:
+            docs += [chapter["file"]] + [s["file"] for s in
+                                         chapter.get("sections", [])]
+    return docs
+
+
+def page_title(html: str) -> str:
+    """Return the text of a built page's first heading."""
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1)
+    heading = re.sub(r'<a class="headerlink".*?</a>', "", heading, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", "", heading).split())
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace or ligatures, to compare across line breaks."""
+    import html as html_module
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", html_module.unescape(text))
+    return re.sub(r"\s+|\u00ad", "", text)
+
+
+def font_names(page) -> set[str]:
+    """Return the names of the fonts a PDF page uses (Type 3 ones too)."""
+    names = set()
+    resources = page.get("/Resources") or {}
+    for font in (resources.get("/Font") or {}).values():
+        font = font.get_object()
+        descriptor = font.get("/FontDescriptor")
+        name = font.get("/BaseFont") or (
+            descriptor.get_object().get("/FontName") if descriptor else "")
+        names.add(str(name).split("+")[-1])
+    return names
+
+
+def pdf_problems(pdf: Path, titles: list[str], figures: int,
+                 math_pages: int) -> list[str]:
+    """Return what the book's PDF lacks: pages, titles, figures, formulas.
+
+    Plausible length: at least one page per two pages of the table of
+    contents (the API pages are short) and at most forty per page. Every
+    page title in the text. At least ``figures`` embedded images. MathJax's
+    fonts on at least half as many pages as ``math_pages``, the site's
+    pages with formulas (formulas typeset, not left as TeX). The glossary's
+    Chinese terms in Noto Sans CJK.
+    """
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    problems = []
+    pages = len(reader.pages)
+    if not len(titles) / 2 <= pages <= 40 * len(titles):
+        problems.append(f"{pages} pages for {len(titles)} chapters")
+    text = squeeze("".join(page.extract_text() or "" for page in reader.pages))
+    problems += [f"title missing: {title}" for title in titles
+                 if squeeze(title) not in text]
+    images = sum(len(page.images) for page in reader.pages)
+    if images < figures:
+        problems.append(f"{images} embedded images, {figures} figures")
+    fonts = [font_names(page) for page in reader.pages]
+    typeset = sum(any(f.startswith("MathJax_") for f in page) for page in fonts)
+    if 2 * typeset < math_pages:
+        problems.append(f"MathJax fonts on {typeset} pages, formulas on "
+                        f"{math_pages} chapters")
+    if not any(f.startswith("NotoSansCJK") for page in fonts for f in page):
+        problems.append("no CJK font embedded")
+    return problems
+
+
+def test_the_pdf_check_catches_an_empty_book(tmp_path):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    blank = tmp_path / "blank.pdf"
+    with blank.open("wb") as handle:
+        writer.write(handle)
+    problems = pdf_problems(blank, ["Dying ReLU", "Leaky ReLU", "Kinks"], 3,
+                            2)
+    assert "1 pages for 3 chapters" in problems
+    assert sum(p.startswith("title missing") for p in problems) == 3
+    assert "0 embedded images, 3 figures" in problems
+    assert "MathJax fonts on 0 pages, formulas on 2 chapters" in problems
+    assert "no CJK font embedded" in problems
+
+
+@pytest.mark.slow
+def test_the_book_is_one_pdf_with_every_chapter_and_figure(site_html):
+    if browse_site.browser_missing():
+        pytest.skip(browse_site.browser_missing())
+    pdf = site_html / PDF_NAME
+    assert pdf.is_file(), "no PDF: scripts/build_book.py --pdf"
+    titles, figures, math = [], 0, 0
+    for doc in toc_docs():
+        html = (site_html / f"{doc}.html").read_text(encoding="utf-8")
+        titles.append(page_title(html))
+        figures += len(re.findall(r'<img [^>]*src="[^"]*_images/', html))
+        math += 'class="math' in html
+    assert figures >= 20 and len(titles) >= 40 and math >= 10
+    assert pdf_problems(pdf, titles, figures, math) == []
+    # The landing page links it.
+    intro = (site_html / "intro.html").read_text(encoding="utf-8")
+    assert f'href="{PDF_NAME}"' in intro
