@@ -9,10 +9,11 @@ PY     := $(VENV)/bin/python
 # and otherwise returns at once.
 STAMP  := venv
 
-.PHONY: help venv book test test-fast bench lab lock clean
+.PHONY: help venv book pdf test test-fast bench lab lock clean
 
 help:
 	@echo "make book       build the book into _build/html (sets up .venv first)"
+	@echo "make pdf        the book, then all of it as one PDF (_build/html/_static/activation-zoo.pdf)"
 	@echo "make test       run the whole test suite, book build included"
 	@echo "make test-fast  the suite without the slow book/notebook tests"
 	@echo "make bench      run the benchmarks and print their tables"
@@ -34,8 +35,16 @@ venv:
 book: $(STAMP)
 	$(PY) scripts/build_book.py
 
+# The whole book as one PDF, printed offline by Debian's Chromium from a
+# single-page build that shares the execution cache.
+pdf: $(STAMP)
+	sh scripts/install_chromium.sh
+	sh scripts/install_cjk_fonts.sh
+	$(PY) scripts/build_book.py --pdf
+
 test: $(STAMP)
 	sh scripts/install_chromium.sh
+	sh scripts/install_cjk_fonts.sh
 	sh scripts/install_bubblewrap.sh
 	$(PY) -m pytest
 

@@ -8,10 +8,15 @@ it whenever the key changes.
 
 Usage::
 
-    python scripts/build_book.py [--root DIR] [--output DIR] [--all]
+    python scripts/build_book.py [--root DIR] [--output DIR] [--all] [--pdf]
 
 ``--output DIR`` builds into ``DIR/_build`` (its own cache included), so
 that several builds of one checkout can run side by side.
+
+``--pdf`` also prints the whole book as one PDF, ``_build/html/_static/
+activation-zoo.pdf`` (linked from the landing page): a second, single-page
+build (``singlehtml``, sharing the execution cache, so no page runs again)
+printed by Debian's Chromium (``scripts/print_pdf.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Inputs that change what executed pages show, besides their own cells.
 KEY_INPUTS = ("src", "requirements-lock.txt", "pyproject.toml")
 KEY_FILE = "actzoo-source-key"
+#: The whole book as one PDF, inside the HTML site.
+PDF = Path("_static") / "activation-zoo.pdf"
 
 
 def source_key(root: Path) -> str:
@@ -63,8 +70,13 @@ def refresh_cache(root: Path, output: Path) -> bool:
     return stale
 
 
-def build(root: Path, output: Path | None = None, rebuild_all: bool = False) -> int:
-    """Run ``jupyter-book build`` on ``root``; return its exit status."""
+def build(root: Path, output: Path | None = None, rebuild_all: bool = False,
+          pdf: bool = False) -> int:
+    """Run ``jupyter-book build`` on ``root``; return its exit status.
+
+    With ``pdf``, a successful build is followed by the single-page build
+    and its PDF (see the module's docstring).
+    """
     output = root if output is None else output
     if refresh_cache(root, output):
         print("build_book: src/ or the dependency pins changed: "
@@ -84,7 +96,36 @@ def build(root: Path, output: Path | None = None, rebuild_all: bool = False) -> 
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         SOURCE_DATE_EPOCH=env.get("SOURCE_DATE_EPOCH", "1767225600"),
     )
-    return subprocess.call(cmd, env=env, cwd=root)
+    status = subprocess.call(cmd, env=env, cwd=root)
+    if status or not pdf:
+        return status
+    return build_pdf(root, output, env)
+
+
+def build_pdf(root: Path, output: Path, env: dict[str, str]) -> int:
+    """Build ``_build/singlehtml`` and print it to the site's PDF."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(root), "--builder", "singlehtml",
+           "--warningiserror", "--keep-going", "--path-output", str(output)]
+    status = subprocess.call(cmd, env=env, cwd=root)
+    if status:
+        return status
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import print_pdf
+
+    target = output / "_build" / "html" / PDF
+    try:
+        problems = print_pdf.print_pdf(output / "_build" / "singlehtml",
+                                       target)
+    except RuntimeError as error:
+        print(f"build_book: {error}", file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(f"build_book: PDF: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"build_book: the book as one PDF: {target}", flush=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,9 +136,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="build into OUTPUT/_build (default: the root)")
     parser.add_argument("--all", action="store_true",
                         help="rewrite every page, not only changed ones")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print the book as one PDF "
+                             f"(_build/html/{PDF.as_posix()}; needs Chromium)")
     args = parser.parse_args(argv)
     output = None if args.output is None else args.output.resolve()
-    return build(args.root.resolve(), output, rebuild_all=args.all)
+    return build(args.root.resolve(), output, rebuild_all=args.all,
+                 pdf=args.pdf)
 
 
 if __name__ == "__main__":

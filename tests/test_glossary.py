@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = ROOT / "chapters" / "glossary.md"
 #: Pages whose prose is not expected to link terms.
 UNLINKED = {"chapters/glossary", "chapters/api", "chapters/hands_on/instructors",
-            "chapters/hands_on/grading_at_scale"}
+            "chapters/hands_on/grading_at_scale", "chapters/bibliography"}
+#: Folders of pages generated from docstrings (one API page per module).
+UNLINKED_FOLDERS = ("chapters/api/",)
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 INTRODUCED = re.compile(r"Introduced in \{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
@@ -295,7 +297,7 @@ def entries() -> list[Entry]:
 def pages() -> dict[str, str]:
     texts = {}
     for doc in toc_docs():
-        if doc in UNLINKED:
+        if doc in UNLINKED or doc.startswith(UNLINKED_FOLDERS):
             continue
         path = ROOT / f"{doc}.md"
         texts[doc] = path.read_text(encoding="utf-8")

@@ -1,0 +1,94 @@
+"""Mark Chinese text with its language, so it is shown in a CJK font.
+
+The glossary gives each term's Chinese name next to the English one. In
+HTML without a language, a browser picks a font for those characters by
+guessing, and a guess can land on a font without them (boxes, "tofu") or on
+a Japanese face. This extension wraps every run of CJK characters in the
+book's prose in ``<span lang="zh-Hans">``; ``_static/cjk.css`` gives
+``:lang(zh)`` a font stack that starts with Noto Sans CJK SC.
+
+Code, math and raw HTML are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
+
+#: The language written on each Chinese run (simplified Chinese).
+LANG = "zh-Hans"
+#: CJK ideographs, their extensions and compatibility forms, CJK punctuation
+#: and full-width forms: what a Chinese term of the glossary is made of.
+CJK_RUN = re.compile(
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+#: Nodes whose text is not prose.
+SKIP = (nodes.literal, nodes.literal_block, nodes.math, nodes.math_block,
+        nodes.raw, nodes.comment)
+
+
+class lang_span(nodes.inline):  # noqa: N801 (docutils node naming)
+    """Inline text in another language than the document's."""
+
+
+def split_text(text: str) -> list[nodes.Node]:
+    """Return ``text`` as plain text nodes and ``lang_span`` CJK runs."""
+    parts: list[nodes.Node] = []
+    last = 0
+    for match in CJK_RUN.finditer(text):
+        if match.start() > last:
+            parts.append(nodes.Text(text[last:match.start()]))
+        parts.append(lang_span("", match.group(), lang=LANG))
+        last = match.end()
+    if last < len(text):
+        parts.append(nodes.Text(text[last:]))
+    return parts
+
+
+class MarkChinese(SphinxTransform):
+    """Wrap the CJK runs of every text node outside code and math."""
+
+    default_priority = 800
+
+    def apply(self, **kwargs: Any) -> None:
+        for text in list(self.document.findall(nodes.Text)):
+            if not CJK_RUN.search(text):
+                continue
+            parent = text.parent
+            if parent is None or isinstance(parent, lang_span):
+                continue
+            if any(isinstance(a, SKIP) for a in _ancestors(text)):
+                continue
+            parent.replace(text, split_text(str(text)))
+
+
+def _ancestors(node: nodes.Node):
+    node = node.parent
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def visit_lang_span_html(self, node: lang_span) -> None:
+    self.body.append(self.starttag(node, "span", "", lang=node["lang"]))
+
+
+def depart_lang_span_html(self, node: lang_span) -> None:
+    self.body.append("</span>")
+
+
+def _visit_plain(self, node: lang_span) -> None:
+    pass
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the node, its HTML form and the transform."""
+    plain = (_visit_plain, _visit_plain)
+    app.add_node(lang_span, html=(visit_lang_span_html, depart_lang_span_html),
+                 latex=plain, text=plain, man=plain, texinfo=plain)
+    app.add_transform(MarkChinese)
+    return {"version": "1.0", "parallel_read_safe": True,
+            "parallel_write_safe": True}
