@@ -61,7 +61,7 @@ def test_recorded_means_and_gradient_norms_are_the_networks():
 
 
 def test_batchnorm_centres_and_scales_each_unit_and_test_uses_training_stats():
-    stack = E.SeedBatchMLP(SIZES, "elu", [0, 1], batchnorm=True, dtype=torch.float64)
+    stack = E.SeedBatchMLP(SIZES, "elu", [0, 1], norm="batch", dtype=torch.float64)
     _, pres, _, stats = stack.forward_all(X)
     for z, (_, raw_var) in zip(pres, stats):
         np.testing.assert_allclose(z.mean(dim=1).detach(), 0, atol=1e-12)
@@ -73,6 +73,17 @@ def test_batchnorm_centres_and_scales_each_unit_and_test_uses_training_stats():
     whole = stack.forward_all(X, stats)[0]
     one = stack.forward_all(X[:1], stats)[0]
     np.testing.assert_allclose(one.detach(), whole[:, :1].detach(), rtol=1e-12)
+
+
+def test_mean_centring_removes_the_mean_and_keeps_the_spread():
+    plain = E.SeedBatchMLP(SIZES, "relu", [3], dtype=torch.float64)
+    centred = E.SeedBatchMLP(SIZES, "relu", [3], norm="mean", dtype=torch.float64)
+    z_plain = plain.forward_all(X)[1][0]
+    z_centred = centred.forward_all(X)[1][0]
+    np.testing.assert_allclose(z_centred.mean(dim=1).detach(), 0, atol=1e-12)
+    np.testing.assert_allclose(z_centred.detach(),
+                               (z_plain - z_plain.mean(dim=1, keepdim=True)).detach(),
+                               rtol=1e-12, atol=1e-15)
 
 
 def test_prelu_learns_its_slope_from_the_initial_quarter():
@@ -160,6 +171,7 @@ def test_digits_split_is_stratified_and_standardised():
     [
         (lambda: E.SeedBatchMLP(SIZES, "swish", [0]), KeyError, "unknown activation"),
         (lambda: E.SeedBatchMLP(SIZES, "relu", []), ValueError, "seeds"),
+        (lambda: E.SeedBatchMLP(SIZES, "relu", [0], norm="layer"), ValueError, "norm"),
         (lambda: E.SeedBatchMLP(SIZES, "relu", [-1]), ValueError, "seeds"),
         (lambda: E.train_seeds(E.SeedBatchMLP(SIZES, "relu", [0]), X, Y,
                                optimizer="lbfgs"), ValueError, "optimizer"),

@@ -133,10 +133,12 @@ def load_digits_split(
 class SeedBatchMLP(nn.Module):
     r"""``S`` multilayer perceptrons with one architecture, stacked along a seed axis.
 
-    Hidden layer :math:`l` computes :math:`z_l = h_{l-1} W_l + b_l`
-    (optionally batch-normalised, :math:`\gamma_l \hat z_l + \beta_l`
-    with :math:`\hat z_l` centred and scaled over the examples) and
-    :math:`h_l = f(z_l)`; the last layer is linear.
+    Hidden layer :math:`l` computes :math:`z_l = h_{l-1} W_l + b_l`,
+    optionally normalised over the examples of the batch, and
+    :math:`h_l = f(z_l)`; the last layer is linear. Centring
+    :math:`z_{l+1} = h_l W + b` over the batch is the same as centring
+    :math:`h_l`: it removes the bias shift of layer :math:`l` from what
+    layer :math:`l + 1` sees.
 
     Parameters
     ----------
@@ -149,8 +151,12 @@ class SeedBatchMLP(nn.Module):
     seeds : sequence of int
         One copy per seed; copy ``s`` starts from ``MLP(sizes, seed=s)``'s
         weights.
-    batchnorm : bool
-        Normalise every hidden pre-activation over the batch.
+    norm : {None, "mean", "batch"}
+        ``"mean"``: subtract each unit's batch mean from its pre-activation
+        and add a learned shift (mean-only batch normalisation, Salimans
+        and Kingma, 2016), which centres without rescaling; ``"batch"``:
+        batch normalisation (Ioffe and Szegedy, 2015), which also divides
+        by the batch standard deviation and learns a scale.
     dtype : torch.dtype
         ``torch.float32`` (fast) or ``torch.float64``.
     **params
@@ -163,7 +169,7 @@ class SeedBatchMLP(nn.Module):
         activation: str,
         seeds: Sequence[int],
         *,
-        batchnorm: bool = False,
+        norm: str | None = None,
         dtype: torch.dtype = torch.float32,
         **params: Any,
     ) -> None:
@@ -178,7 +184,11 @@ class SeedBatchMLP(nn.Module):
             raise ValueError("SeedBatchMLP: seeds must not be empty")
         nets = [MLP(sizes, "relu", seed=s) for s in seeds]
         self.sizes, self.seeds, self.activation = nets[0].sizes, tuple(seeds), activation
-        self.batchnorm = bool(batchnorm)
+        if norm not in (None, "mean", "batch"):
+            raise ValueError(
+                f"SeedBatchMLP: norm must be None, 'mean' or 'batch', got {norm!r}"
+            )
+        self.norm = norm
         self._act = ALL_ACTIVATIONS[activation]
         self.params = self._act.params(**params)
         self.weights = nn.ParameterList(
@@ -198,10 +208,10 @@ class SeedBatchMLP(nn.Module):
         ) if activation == "prelu" else nn.ParameterList()
         self.gammas = nn.ParameterList(
             nn.Parameter(torch.ones(S, 1, w, dtype=dtype)) for w in hidden
-        ) if self.batchnorm else nn.ParameterList()
+        ) if norm == "batch" else nn.ParameterList()
         self.betas = nn.ParameterList(
             nn.Parameter(torch.zeros(S, 1, w, dtype=dtype)) for w in hidden
-        ) if self.batchnorm else nn.ParameterList()
+        ) if norm else nn.ParameterList()
 
     def _f(self, z: torch.Tensor, layer: int) -> torch.Tensor:
         if self.activation == "prelu":
@@ -213,21 +223,24 @@ class SeedBatchMLP(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], list[Any]]:
         """Return logits (S, n, classes), pre-activations, activations, BN statistics.
 
-        With ``stats`` (from an earlier call) batch normalisation uses those
+        With ``stats`` (from an earlier call) normalisation uses those
         means and variances instead of the batch's own, as at test time.
         """
         h = X.to(self.weights[0].dtype).expand(len(self.seeds), *X.shape)
         pres, hs, used = [], [], []
         for i in range(len(self.sizes) - 2):
             z = torch.baddbmm(self.biases[i], h, self.weights[i])
-            if self.batchnorm:
+            if self.norm:
                 if stats is None:
                     mean = z.mean(dim=1, keepdim=True)
                     var = z.var(dim=1, unbiased=False, keepdim=True)
                 else:
                     mean, var = stats[i]
                 used.append((mean.detach(), var.detach()))
-                z = (z - mean) / torch.sqrt(var + _BN_EPS) * self.gammas[i] + self.betas[i]
+                z = z - mean
+                if self.norm == "batch":
+                    z = z / torch.sqrt(var + _BN_EPS) * self.gammas[i]
+                z = z + self.betas[i]
             pres.append(z)
             h = self._f(z, i)
             hs.append(h)
@@ -265,7 +278,7 @@ class SeedRuns:
     eval_steps : ndarray of int
     dead_fraction : ndarray (S, steps)
         Hidden units with pre-activation :math:`\\le 0` on every training
-        example (after batch normalisation, if any).
+        example (after normalisation, if any).
     mean_activation : ndarray (S, steps, layers)
         Mean of :math:`h_l` over examples and units: the bias shift.
     grad_norm : ndarray (S, steps, layers + 1)
