@@ -41,12 +41,15 @@ from actzoo.prelu import PRELU_INIT
 from actzoo.training import single_thread
 
 __all__ = [
+    "EXTRA_COLORS",
     "Digits",
     "PairedTest",
     "SeedBatchMLP",
     "SeedRuns",
+    "color_of",
         "load_digits_split",
     "paired_test",
+    "plot_band",
     "quartiles",
     "second_order_seeds",
     "steps_to",
@@ -598,3 +601,25 @@ def paired_test(a: ArrayLike, b: ArrayLike) -> PairedTest:
     # Compare with a relative slack so that ties in floating point count.
     p = float(np.mean(means >= observed * (1 - 1e-12)))
     return PairedTest(float(np.median(d)), int((d < 0).sum()), int((d > 0).sum()), p)
+
+
+# -------------------------------------------------------------- figures
+
+#: Colours of the members that :data:`actzoo.plotting.COLORS` does not cover.
+EXTRA_COLORS = {"prelu": "#B07AA1", "tanh": "#59A14F", "sigmoid": "#9C755F"}
+
+
+def color_of(name: str) -> str:
+    """Return the colour of ``name``: the course's, or one of :data:`EXTRA_COLORS`."""
+    from actzoo.plotting import color_of as course_color
+
+    return EXTRA_COLORS.get(name, course_color(name))
+
+
+def plot_band(ax: Any, x: ArrayLike, curves: ArrayLike, name: str,
+              label: str | None = None) -> None:
+    """Draw the median of ``curves`` (seeds, points) over ``x``, shading the IQR."""
+    lo, mid, hi = quartiles(curves, axis=0)
+    color = color_of(name)
+    ax.plot(x, mid, color=color, label=label)
+    ax.fill_between(x, lo, hi, color=color, alpha=0.2, linewidth=0)
