@@ -6,13 +6,10 @@ of the same input), and returns :math:`a \odot g(b)` (Dauphin et al.,
 2017). The gate decides, unit by unit and input by input, how much of the
 linear value passes. The three members differ only in :math:`g`:
 
-==========  ======================  ==============================
-name        gate :math:`g`          used in
-==========  ======================  ==============================
-``glu``     logistic :math:`\sigma`  Dauphin et al. (2017)
-``geglu``   GELU                    Shazeer (2020)
-``swiglu``  SiLU (Swish)            Shazeer (2020), PaLM, LLaMA
-==========  ======================  ==============================
+* ``glu``: the logistic sigmoid :math:`\sigma` (Dauphin et al., 2017);
+* ``geglu``: GELU (Shazeer, 2020);
+* ``swiglu``: SiLU, also called Swish (Shazeer, 2020; used in PaLM and
+  LLaMA).
 
 With *tied* halves, :math:`a = b = x`, the sigmoid-gated unit is SiLU,
 :math:`x\,\sigma(x)`, and the Gaussian-gated unit :math:`x\,\Phi(x)` is
