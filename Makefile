@@ -63,7 +63,7 @@ lab: $(STAMP)
 
 # Re-pin every package after editing pyproject.toml's dependencies.
 lock: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[torch,course,test]"
+	$(PY) -m pip install --quiet -e ".[torch,evidence,course,test]"
 	$(PY) -m pip freeze --all --exclude-editable | grep -v '^pip==' \
 	  | sed 's/+cpu$$//' > requirements-lock.txt
 
