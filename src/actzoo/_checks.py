@@ -262,8 +262,12 @@ def activation_name(
     return value
 
 
-def activation_params(act: str, params: Mapping[str, Any], func: str) -> dict[str, Any]:
+def activation_params(act: Any, params: Mapping[str, Any], func: str) -> dict[str, Any]:
     """Return the parameters of activation ``act``, defaults filled in, after checks.
+
+    ``act`` is a name in :data:`actzoo.ACTIVATIONS` or an
+    :class:`~actzoo.Activation` record itself (the members of other
+    registries, such as :data:`actzoo.beyond_relu.MORE_ACTIVATIONS`).
 
     Unknown parameter names raise ``TypeError``; each value is checked by
     the activation itself (evaluating it once on ``[0, 0]``), and an error
@@ -272,9 +276,10 @@ def activation_params(act: str, params: Mapping[str, Any], func: str) -> dict[st
     parameter. (An error that names none, say a shape rule the probe does
     not meet, is left to the real call.)
     """
-    from actzoo.registry import ACTIVATIONS
+    from actzoo.registry import ACTIVATIONS, Activation
 
-    record = ACTIVATIONS[act]
+    record = act if isinstance(act, Activation) else ACTIVATIONS[act]
+    act = record.name
     unknown = set(params) - set(record.defaults)
     if unknown:
         names = ", ".join(sorted(record.defaults)) or "none"

@@ -91,7 +91,7 @@ class Activation:
         funcs = (self.fn, self.grad, self.grad2)
         order = _checks.integer(order, "order", func, minimum=0, maximum=2)
         _checks.as_real_array(x, func)
-        return funcs[order](x, **_checks.activation_params(self.name, params, func))
+        return funcs[order](x, **_checks.activation_params(self, params, func))
 
     def torch_fn(self) -> Callable[..., Any]:
         """Return the ``torch.nn.functional`` counterpart (imports torch)."""
