@@ -169,7 +169,7 @@ def test_digits_split_is_stratified_and_standardised():
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: E.SeedBatchMLP(SIZES, "swish", [0]), KeyError, "unknown activation"),
+        (lambda: E.SeedBatchMLP(SIZES, "swish", [0]), ValueError, "unknown activation"),
         (lambda: E.SeedBatchMLP(SIZES, "relu", []), ValueError, "seeds"),
         (lambda: E.SeedBatchMLP(SIZES, "relu", [0], norm="layer"), ValueError, "norm"),
         (lambda: E.SeedBatchMLP(SIZES, "relu", [-1]), ValueError, "seeds"),

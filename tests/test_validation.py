@@ -312,6 +312,38 @@ def _poisson() -> dict[str, Any]:
     return {"f": np.sin, "u0": 0.0, "u1": 1.0, "exact": np.sin}
 
 
+def _data_tensors() -> tuple[Any, Any]:
+    import torch
+
+    return torch.as_tensor(X2), torch.as_tensor(Y2)
+
+
+def _stack():
+    import torch
+
+    from actzoo.evidence import SeedBatchMLP
+
+    return SeedBatchMLP([2, 3, 2], "relu", [0], dtype=torch.float64)
+
+
+def _stack_data() -> dict[str, Any]:
+    X, y = _data_tensors()
+    return {"model": _stack(), "X": X, "y": y}
+
+
+def _differs() -> Callable[..., Any]:
+    from actzoo.evidence import paired_test
+
+    return paired_test([1.0, 2.0], [2.0, 3.0]).differs
+
+
+def _band() -> dict[str, Any]:
+    _, ax = plt.subplots()
+    return {"ax": ax, "x": np.arange(3.0),
+            "curves": np.array([[1.0, 2.0, 3.0], [2.0, 3.0, 5.0]]),
+            "name": "relu", "label": "ReLU"}
+
+
 # Reasons for accepting a derived value, used in the tables below.
 ANY_SIGN = {"sign"}  # a location, slope, strike or weight: any sign is meaningful
 # vectorised elementwise: NaN in, NaN out; empty in, empty out
@@ -341,12 +373,13 @@ def _activation_cases() -> dict[str, Case]:
 
 CASES: dict[str, Case] = {
     **_activation_cases(),
-    # ------------------------------------------------------------ datasets
+    # --------------------------------------------------------------- claims
     "claims.largest": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 1,
                             "margin": 0.1}),
     "claims.smallest": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 2,
                              "margin": 0.1}),
     "claims.ranked": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}}),
+    # ------------------------------------------------------------ datasets
     "datasets.two_spirals": Case({"n": 10}),
     "datasets.two_moons": Case({"n": 10}),
     # ---------------------------------------------------------- dead_units
@@ -372,6 +405,50 @@ CASES: dict[str, Case] = {
     ),
     "dead_units.min_alpha_for_update": Case(
         {"z": -1.0, "x": [1.0, 2.0], "target": 1.0, "lr": 0.1, "delta": 1.0},
+    ),
+    # ------------------------------------------------------------ evidence
+    "evidence.color_of": Case(
+        {"name": "relu"},
+        # anything that is not an activation is drawn grey
+        {"name": FREE_TEXT},
+    ),
+    "evidence.load_digits_split": Case({"test_fraction": 0.25}),
+    "evidence.paired_test": Case(
+        {"a": np.array([1.0, 2.0, 3.0]), "b": np.array([1.5, 2.5, 2.0])},
+    ),
+    "evidence.plot_band": Case(
+        _band,
+        # curves: NaN (a diverged run, a step without a measurement) leaves
+        # a gap in the band; name, label: legend text, any string
+        {"curves": {"nan"}, "name": FREE_TEXT, "label": FREE_TEXT},
+    ),
+    "evidence.quartiles": Case(
+        {"values": np.array([[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])},
+        # values: a diverged run's NaN gives NaN quartiles, as in NumPy;
+        # axis: a negative axis counts from the end, as in NumPy
+        {"values": {"nan"}, "axis": {"sign"}},
+    ),
+    "evidence.SeedBatchMLP": Case(
+        lambda: {"sizes": [2, 3, 2], "activation": "relu", "seeds": [0, 1],
+                 "norm": "mean", "dtype": __import__("torch").float64},
+    ),
+    "evidence.second_order_seeds": Case(
+        lambda: {"sizes": [2, 3, 2], "activation": "relu", "seeds": [0],
+                 "X": _data_tensors()[0], "y": _data_tensors()[1],
+                 "iterations": 1},
+    ),
+    "evidence.steps_to": Case(
+        {"curves": np.array([[3.0, 2.0, 1.0], [3.0, 3.0, 3.0]]), "threshold": 1.5},
+        # curves: a diverged run (NaN loss) never reaches the threshold;
+        # threshold: a level of any curve (a log-loss, a score), of any sign
+        {"curves": {"nan"}, "threshold": ANY_SIGN},
+    ),
+    "evidence.top_eigenvalues": Case(
+        lambda: {**_stack_data(), "iterations": 2},
+    ),
+    "evidence.train_seeds": Case(
+        lambda: {**_stack_data(), "X_test": _data_tensors()[0],
+                 "y_test": _data_tensors()[1], "steps": 2, "eval_every": 1},
     ),
     # ------------------------------------------------------------- finance
     "finance.call_payoff": Case(
@@ -409,6 +486,17 @@ CASES: dict[str, Case] = {
         # no units give no kinks
         {"units": {"empty"}},
     ),
+    # --------------------------------------------------------------- gated
+    **{
+        f"gated.{unit}{suffix}": Case(
+            {"a": _ACT_X, "b": _ACT_X[::-1].copy()},
+            # a, b: elementwise in both halves (NaN in gives NaN out, empty
+            # halves give an empty result)
+            {"a": ELEMENTWISE, "b": ELEMENTWISE},
+        )
+        for unit in ("geglu", "glu", "swiglu")
+        for suffix in ("", "_grad", "_grad2")
+    },
     # ------------------------------------------------------------ gaussian
     "gaussian.gauss_hermite_expectation": Case(
         {"f": np.cos, "n": 20}, {"mu": ANY_SIGN},
@@ -519,12 +607,29 @@ CASES: dict[str, Case] = {
     ),
     "plotting.plot_derivatives": Case(_axes),
     "plotting.plot_zoo": Case({"names": ["relu"], "x": GRID, "ncols": 2}),
+    # --------------------------------------------------------------- prelu
+    **{
+        f"prelu.{name}": Case(
+            {"x": _ACT_X},
+            # x: elementwise; alpha: a learned slope, which may leave [0, 1]
+            # and take any sign
+            {"x": ELEMENTWISE, "alpha": ANY_SIGN},
+        )
+        for name in ("prelu", "prelu_grad", "prelu_grad2", "prelu_grad_alpha")
+    },
     # ----------------------------------------------------------- reference
     "reference.reference": Case({"name": "elu", "x": GRID}, {"x": {"empty"}}),
     "reference.relative_error": Case(
         {"approx": GRID, "exact": GRID + 1.0},
         {"approx": ELEMENTWISE, "exact": ELEMENTWISE},
     ),
+    # ---------------------------------------------------------- saturating
+    **{
+        # x: elementwise (NaN in gives NaN out, an empty array an empty result)
+        f"saturating.{name}": Case({"x": _ACT_X}, {"x": ELEMENTWISE})
+        for name in ("sigmoid", "sigmoid_grad", "sigmoid_grad2",
+                     "tanh", "tanh_grad", "tanh_grad2")
+    },
     # ------------------------------------------------------------ selfnorm
     "selfnorm.moment_map": Case(
         {"name": "selu", "mu": 0.1, "nu": 1.0},
@@ -622,15 +727,21 @@ METHODS: dict[str, tuple[Callable[[], Callable[..., Any]], Case]] = {
         Case({"x": _ACT_X, "order": 1}, {"x": ELEMENTWISE}),
     ),
     "Activation.params": (lambda: actzoo.ACTIVATIONS["elu"].params, Case()),
+    "PairedTest.differs": (_differs, Case({"level": 0.05})),
 }
 
 # Public classes that are records of results, built by actzoo and not by
 # users: their fields are not arguments to check.
 RECORDS = {
+    "beyond_relu.TorchFnActivation",  # the records of MORE_ACTIVATIONS
     "dead_units.UnitRun",
+    "evidence.Digits",  # returned by load_digits_split
+    "evidence.PairedTest",  # returned by paired_test
+    "evidence.SeedRuns",  # returned by train_seeds
     "finance.FittedPayoffNetwork",
     "finance.OptionUnit",
     "finance.Replication",
+    "gated.GatedUnit",  # the records of GATED_UNITS
     "gaussian.Moments",
     "gaussian.MonteCarloMoments",
     "pinn.PinnResult",
@@ -710,7 +821,13 @@ def test_bad_input_is_refused_with_a_clear_error(qualname):
 @pytest.mark.parametrize("qualname", sorted(METHODS))
 def test_methods_refuse_bad_input(qualname):
     factory, case = METHODS[qualname]
-    problems = sweep(factory(), qualname, case)
+    try:
+        method = factory()
+    except ModuleNotFoundError as exc:  # the light install, without PyTorch
+        if exc.name != "torch":
+            raise
+        pytest.skip(f"{qualname} needs PyTorch")
+    problems = sweep(method, qualname, case)
     assert not problems, "\n".join(problems)
 
 

@@ -24,21 +24,29 @@ survive the spread between seeds. Three pieces do the work:
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 from numpy.typing import ArrayLike, NDArray
+
+try:
+    import torch
+except ModuleNotFoundError as _err:
+    if _err.name != "torch":
+        raise
+    from actzoo._optional import missing_torch
+
+    raise missing_torch(__name__) from None
 from torch import nn
 
+from actzoo import _checks
 from actzoo._checks import real_param
 from actzoo.beyond_relu import ALL_ACTIVATIONS
-from actzoo.models import MLP
+from actzoo.models import MLP, as_tensor
 from actzoo.prelu import PRELU_INIT
-from actzoo.training import single_thread
+from actzoo.training import as_labels, single_thread
 
 __all__ = [
     "EXTRA_COLORS",
@@ -47,7 +55,7 @@ __all__ = [
     "SeedBatchMLP",
     "SeedRuns",
     "color_of",
-        "load_digits_split",
+    "load_digits_split",
     "paired_test",
     "plot_band",
     "quartiles",
@@ -58,14 +66,44 @@ __all__ = [
 ]
 
 _BN_EPS = 1e-5
+_DTYPES = (torch.float32, torch.float64)
 
 
-def _int(value: Any, name: str, func: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{func}: {name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{func}: {name} must be at least {minimum}, got {value}")
-    return int(value)
+def _dtype(value: Any, func: str) -> torch.dtype:
+    """Return ``value`` if it is ``torch.float32`` or ``torch.float64``."""
+    if not isinstance(value, torch.dtype) or value not in _DTYPES:
+        raise TypeError(
+            f"{func}: dtype must be torch.float32 or torch.float64, got {value!r}"
+        )
+    return value
+
+
+def _model(value: Any, func: str) -> SeedBatchMLP:
+    return _checks.instance(value, SeedBatchMLP, "model", func)
+
+
+def _data(
+    X: Any, y: Any, sizes: Sequence[int], func: str, names: tuple[str, str] = ("X", "y")
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return inputs (float64, shape (n, sizes[0])) and labels (int64, shape (n,)).
+
+    The labels must be classes of the network's outputs, ``0 .. sizes[-1] - 1``;
+    ``names`` are the parameters the messages name.
+    """
+    Xt = as_tensor(X, names[0], func=func)
+    if Xt.shape[1] != sizes[0]:
+        raise ValueError(
+            f"{func}: {names[0]} must have shape (n, {sizes[0]}), got "
+            f"{tuple(Xt.shape)}"
+        )
+    try:
+        yt = as_labels(y, Xt.shape[0], sizes[-1], func=func)
+    except (TypeError, ValueError) as exc:
+        if names[1] == "y":
+            raise
+        message = str(exc).replace(f"{func}: y ", f"{func}: {names[1]} ", 1)
+        raise type(exc)(message) from None
+    return Xt, yt
 
 
 # ------------------------------------------------------------------ data
@@ -104,7 +142,16 @@ def load_digits_split(
     dtype : torch.dtype
         ``torch.float32`` or ``torch.float64``.
     """
-    from sklearn.datasets import load_digits
+    try:
+        from sklearn.datasets import load_digits
+    except ModuleNotFoundError as err:
+        if err.name != "sklearn":
+            raise
+        raise ModuleNotFoundError(
+            "load_digits_split needs scikit-learn (for its bundled digits), "
+            'which is not installed; install it with: pip install "actzoo[evidence]"',
+            name="sklearn",
+        ) from None
     from sklearn.model_selection import train_test_split
 
     frac = real_param(test_fraction, "test_fraction", "load_digits_split",
@@ -113,12 +160,8 @@ def load_digits_split(
         raise ValueError(
             f"load_digits_split: test_fraction must be below 1, got {frac}"
         )
-    seed = _int(seed, "seed", "load_digits_split", 0)
-    if dtype not in (torch.float32, torch.float64):
-        raise TypeError(
-            f"load_digits_split: dtype must be torch.float32 or torch.float64, "
-            f"got {dtype}"
-        )
+    seed = _checks.seed(seed, "load_digits_split")
+    dtype = _dtype(dtype, "load_digits_split")
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=frac, random_state=seed, stratify=y
@@ -177,23 +220,17 @@ class SeedBatchMLP(nn.Module):
         **params: Any,
     ) -> None:
         super().__init__()
-        if activation not in ALL_ACTIVATIONS:
-            raise KeyError(
-                f"SeedBatchMLP: unknown activation {activation!r}; choose from "
-                f"{', '.join(ALL_ACTIVATIONS)}"
-            )
-        seeds = [_int(s, "seeds", "SeedBatchMLP", 0) for s in seeds]
-        if not seeds:
-            raise ValueError("SeedBatchMLP: seeds must not be empty")
+        func = "SeedBatchMLP"
+        sizes = _checks.integers(sizes, "sizes", func, minimum=1, min_length=2)
+        activation = _checks.activation_name(activation, func, known=ALL_ACTIVATIONS)
+        seeds = _checks.integers(seeds, "seeds", func, minimum=0)
+        _checks.choice(norm, (None, "mean", "batch"), "norm", func)
+        dtype = _dtype(dtype, func)
+        self._act = ALL_ACTIVATIONS[activation]
+        self.params = _checks.activation_params(self._act, params, func)
         nets = [MLP(sizes, "relu", seed=s) for s in seeds]
         self.sizes, self.seeds, self.activation = nets[0].sizes, tuple(seeds), activation
-        if norm not in (None, "mean", "batch"):
-            raise ValueError(
-                f"SeedBatchMLP: norm must be None, 'mean' or 'batch', got {norm!r}"
-            )
         self.norm = norm
-        self._act = ALL_ACTIVATIONS[activation]
-        self.params = self._act.params(**params)
         self.weights = nn.ParameterList(
             nn.Parameter(torch.stack([n.layers[i].weight.T for n in nets]).to(dtype))
             for i in range(len(self.sizes) - 1)
@@ -332,19 +369,19 @@ def train_seeds(
     own loss. Deterministic: one thread, no randomness after the
     initialisation. The model is trained in place.
     """
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(
-            f"train_seeds: optimizer must be 'adam' or 'sgd', got {optimizer!r}"
-        )
-    lr = real_param(lr, "lr", "train_seeds", positive=True)
-    steps = _int(steps, "steps", "train_seeds", 1)
-    eval_every = _int(eval_every, "eval_every", "train_seeds", 1)
-    if X.ndim != 2 or X.shape[1] != model.sizes[0] or y.shape != (X.shape[0],):
-        raise ValueError(
-            f"train_seeds: X must have shape (n, {model.sizes[0]}) and y shape (n,), "
-            f"got {tuple(X.shape)} and {tuple(y.shape)}"
-        )
-    has_test = X_test is not None and y_test is not None
+    func = "train_seeds"
+    model = _model(model, func)
+    X, y = _data(X, y, model.sizes, func)
+    if (X_test is None) != (y_test is None):
+        given, other = ("X_test", "y_test") if y_test is None else ("y_test", "X_test")
+        raise ValueError(f"{func}: {given} is given without {other}")
+    has_test = X_test is not None
+    if has_test:
+        X_test, y_test = _data(X_test, y_test, model.sizes, func, ("X_test", "y_test"))
+    _checks.choice(optimizer, ("adam", "sgd"), "optimizer", func)
+    lr = real_param(lr, "lr", func, positive=True)
+    steps = _checks.integer(steps, "steps", func, minimum=1)
+    eval_every = _checks.integer(eval_every, "eval_every", func, minimum=1)
     params = list(model.parameters())
     opt: torch.optim.Optimizer = (
         torch.optim.Adam(params, lr=lr, foreach=True) if optimizer == "adam"
@@ -356,7 +393,6 @@ def train_seeds(
     alpha = np.empty((S, steps, L)) if model.activation == "prelu" else None
     eval_steps = np.arange(0, steps + 1, eval_every)
     test_loss, test_acc = (np.full((S, len(eval_steps)), np.nan) for _ in range(2))
-    y = y.to(torch.int64)
 
     def evaluate(k: int, stats: list[Any]) -> None:
         if has_test:
@@ -435,15 +471,14 @@ def second_order_seeds(
     """
     from scipy.optimize import minimize
 
-    if method not in _SECOND_ORDER:
-        raise ValueError(
-            f"second_order_seeds: method must be one of {', '.join(_SECOND_ORDER)}, "
-            f"got {method!r}"
-        )
-    iterations = _int(iterations, "iterations", "second_order_seeds", 1)
+    func = "second_order_seeds"
+    sizes = _checks.integers(sizes, "sizes", func, minimum=1, min_length=2)
+    activation = _checks.activation_name(activation, func, known=ALL_ACTIVATIONS)
+    seeds = _checks.integers(seeds, "seeds", func, minimum=0)
+    X, y = _data(X, y, sizes, func)
+    _checks.choice(method, _SECOND_ORDER, "method", func)
+    iterations = _checks.integer(iterations, "iterations", func, minimum=1)
     out = np.empty((len(seeds), iterations + 1))
-    y = y.to(torch.int64)
-    X = X.to(torch.float64)
     with single_thread():
         for row, seed in enumerate(seeds):
             net = SeedBatchMLP(sizes, activation, [seed], dtype=torch.float64)
@@ -496,12 +531,16 @@ def top_eigenvalues(
     is block diagonal, one block per copy, so one Hessian-vector product
     serves every copy, and each block's vector is normalised on its own.
     """
-    iterations = _int(iterations, "iterations", "top_eigenvalues", 1)
+    func = "top_eigenvalues"
+    model = _model(model, func)
+    X, y = _data(X, y, model.sizes, func)
+    iterations = _checks.integer(iterations, "iterations", func, minimum=1)
+    seed = _checks.seed(seed, func)
     params = [p for p in model.parameters()]
     S = len(model.seeds)
-    gen = torch.Generator().manual_seed(_int(seed, "seed", "top_eigenvalues", 0))
+    gen = torch.Generator().manual_seed(seed)
     with single_thread():
-        loss = _per_seed_loss(model(X), y.to(torch.int64)).sum()
+        loss = _per_seed_loss(model(X), y).sum()
         grads = torch.autograd.grad(loss, params, create_graph=True)
         v = [torch.randn(p.shape, generator=gen, dtype=p.dtype) for p in params]
 
@@ -525,18 +564,30 @@ def top_eigenvalues(
 
 
 def quartiles(values: ArrayLike, axis: int = 0) -> NDArray[np.float64]:
-    """Return the 25th, 50th and 75th percentiles along ``axis`` (stacked first)."""
-    return np.percentile(np.asarray(values, dtype=np.float64), [25, 50, 75], axis=axis)
+    """Return the 25th, 50th and 75th percentiles along ``axis`` (stacked first).
+
+    ``values`` may hold NaN (a diverged run; its quartiles are NaN, as
+    NumPy's) and infinities (steps to a threshold never reached, from
+    :func:`steps_to`); ``axis`` may be negative, counting from the end.
+    """
+    v = _checks.array(values, "values", "quartiles", allow_nan=True, allow_inf=True)
+    if v.ndim == 0:
+        raise ValueError("quartiles: values must be at least 1-D, got a scalar")
+    axis = _checks.integer(axis, "axis", "quartiles", minimum=-v.ndim,
+                           maximum=v.ndim - 1)
+    return np.percentile(v, [25, 50, 75], axis=axis)
 
 
 def steps_to(curves: ArrayLike, threshold: float) -> NDArray[np.float64]:
     """Return, per row, the first step at which the curve is at or below ``threshold``.
 
-    ``inf`` for a row that never gets there.
+    ``inf`` for a row that never gets there (a NaN entry, from a diverged
+    run, is never at or below it).
     """
-    c = np.asarray(curves, dtype=np.float64)
-    if c.ndim != 2:
-        raise ValueError(f"steps_to: curves must be 2-D (seeds, steps), got {c.shape}")
+    # NaN or infinite losses (a diverged run) are never at or below the
+    # threshold: such a run never gets there.
+    c = _checks.array(curves, "curves", "steps_to", ndim=2, allow_nan=True,
+                      allow_inf=True)
     threshold = real_param(threshold, "threshold", "steps_to")
     hit = c <= threshold
     first = np.argmax(hit, axis=1).astype(np.float64)
@@ -567,6 +618,7 @@ class PairedTest:
 
     def differs(self, level: float = 0.05) -> bool:
         """Return whether the test rejects "no difference" at ``level``."""
+        level = _checks.probability(level, "level", "PairedTest.differs")
         return self.p_value < level
 
 
@@ -581,15 +633,13 @@ def paired_test(a: ArrayLike, b: ArrayLike) -> PairedTest:
     finite value larger than every finite entry, so that the test ranks
     them last. At most 20 pairs (about a million patterns).
     """
-    x = np.asarray(a, dtype=np.float64)
-    z = np.asarray(b, dtype=np.float64)
+    x = _checks.array(a, "a", "paired_test", allow_inf=True)
+    z = _checks.array(b, "b", "paired_test", allow_inf=True)
     if x.shape != z.shape or x.ndim != 1 or not 1 <= x.size <= 20:
         raise ValueError(
             "paired_test: a and b must be 1-D of the same length, 1 to 20, "
             f"got shapes {x.shape} and {z.shape}"
         )
-    if np.isnan(x).any() or np.isnan(z).any():
-        raise ValueError("paired_test: a and b must not contain NaN")
     both = np.concatenate([x, z])
     finite = both[np.isfinite(both)]
     cap = finite.max() + 1.0 + np.ptp(finite) if finite.size else 1.0
@@ -613,13 +663,32 @@ def color_of(name: str) -> str:
     """Return the colour of ``name``: the course's, or one of :data:`EXTRA_COLORS`."""
     from actzoo.plotting import color_of as course_color
 
+    _checks.text(name, "name", "color_of")
     return EXTRA_COLORS.get(name, course_color(name))
 
 
 def plot_band(ax: Any, x: ArrayLike, curves: ArrayLike, name: str,
               label: str | None = None) -> None:
-    """Draw the median of ``curves`` (seeds, points) over ``x``, shading the IQR."""
-    lo, mid, hi = quartiles(curves, axis=0)
+    """Draw the median of ``curves`` (seeds, points) over ``x``, shading the IQR.
+
+    NaN in ``curves`` (a diverged run, a step without a measurement)
+    leaves a gap, as matplotlib draws NaN.
+    """
+    from matplotlib.axes import Axes
+
+    func = "plot_band"
+    _checks.instance(ax, Axes, "ax", func)
+    points = _checks.array(x, "x", func, ndim=1)
+    c = _checks.array(curves, "curves", func, ndim=2, allow_nan=True)
+    if c.shape[1] != points.size:
+        raise ValueError(
+            f"{func}: curves must have one column per point of x, got "
+            f"{c.shape[1]} columns and {points.size} points"
+        )
+    _checks.text(name, "name", func)
+    if label is not None:
+        _checks.text(label, "label", func)
+    lo, mid, hi = quartiles(c, axis=0)
     color = color_of(name)
     ax.plot(x, mid, color=color, label=label)
     ax.fill_between(x, lo, hi, color=color, alpha=0.2, linewidth=0)

@@ -44,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from actzoo import activations as _a
 from actzoo import saturating as _s
+from actzoo import _checks
 from actzoo._checks import as_real_array, finish
 
 __all__ = [
@@ -68,10 +69,24 @@ _GATES: dict[str, tuple[Callable[..., Any], ...]] = {
 }
 
 
+def _half(v: ArrayLike, name: str, func: str) -> tuple[Array, Any, Any]:
+    """Return one half as :func:`~actzoo._checks.as_real_array` does, naming it.
+
+    Elementwise, so NaN, infinities and empty arrays are accepted.
+    """
+    _checks.array(v, name, func, allow_empty=True, allow_nan=True, allow_inf=True,
+                  dtype=None)
+    try:
+        return as_real_array(v, func)
+    except TypeError as exc:  # a floating dtype other than float16/32/64
+        message = str(exc).removeprefix(f"{func}: ")
+        raise TypeError(f"{func}: {name}: {message}") from None
+
+
 def _halves(a: ArrayLike, b: ArrayLike, func: str) -> tuple[Array, Array, Any, Any]:
     """Return ``a`` and ``b`` as arrays of one shape, the dtype and shape."""
-    za, dtype_a, shape_a = as_real_array(a, func)
-    zb, dtype_b, shape_b = as_real_array(b, func)
+    za, dtype_a, shape_a = _half(a, "a", func)
+    zb, dtype_b, shape_b = _half(b, "b", func)
     if shape_a != shape_b:
         raise ValueError(
             f"{func}: a and b must have the same shape (the two halves of one "
