@@ -15,6 +15,7 @@ left over from files since removed from the table of contents).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -77,3 +78,44 @@ def site_html(built_book) -> Path:
                     + (proc.stdout + proc.stderr)[-3000:], pytrace=False)
     publish(html, SITE)
     return SITE
+
+
+def load_script(name: str):
+    """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def site_url(site_html):
+    """Yield the base URL of ``_build/html`` served on 127.0.0.1."""
+    with load_script("serve_site").serve(site_html) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Yield a headless Debian Chromium, or skip with the reason it is missing.
+
+    One browser for the whole session, shared by every module: Playwright's
+    synchronous API runs one event loop per thread, so a second
+    ``sync_playwright()`` while the first is open fails. Tests ask for it
+    before the built site, so that without a browser they skip at once
+    instead of after a build.
+    """
+    browse_site = load_script("browse_site")
+    reason = browse_site.browser_missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = browse_site.launch(playwright)
+        yield chromium
+        chromium.close()

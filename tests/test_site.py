@@ -149,31 +149,6 @@ async () => {
 
 
 @pytest.fixture(scope="module")
-def site_url(site_html):
-    """Yield the base URL of ``_build/html`` served on 127.0.0.1."""
-    with serve_site.serve(site_html) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Yield a headless Chromium, or skip with the reason it is missing.
-
-    Tests ask for it before the built site, so that without a browser they
-    skip at once instead of after a build.
-    """
-    reason = browse_site.browser_missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = browse_site.launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def pages(browser, site_html, site_url):
     """Return ``{page: (visit, math problems, images, layout)}`` for every page."""
     found = {}

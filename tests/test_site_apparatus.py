@@ -43,33 +43,6 @@ serve_site = load_script("serve_site")
 browse_site = load_script("browse_site")
 
 
-@pytest.fixture(scope="module")
-def site_url(site_html):
-    """Yield the base URL of ``_build/html`` served on 127.0.0.1."""
-    with serve_site.serve(site_html) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    """Yield Playwright, or skip with the reason Chromium is missing."""
-    reason = browse_site.browser_missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(playwright):
-    """Yield a headless Debian Chromium with the machine's fonts."""
-    chromium = browse_site.launch(playwright)
-    yield chromium
-    chromium.close()
-
-
 def config() -> dict:
     return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
 
