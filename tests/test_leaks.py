@@ -22,11 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 CHAPTERS = ROOT / "chapters"
+PACKAGE = ROOT / "src" / "actzoo"
+CONFIG = ROOT / "_config.yml"
 
 _KINDS = r"(?:SOLUTION|HIDDEN TESTS|MARK SCHEME)"
 BEGIN = re.compile(rf"^\s*#+\s*BEGIN {_KINDS}\s*$")
@@ -73,8 +76,10 @@ def withheld_lines(cell: dict) -> list[str]:
 def public_text() -> str:
     """Return what students and readers already see, whitespace normalised.
 
-    That is every cell of the released exercise notebooks and every
-    chapter's source, one line each. A withheld line that occurs anywhere in
+    That is every cell of the released exercise notebooks, every
+    chapter's source and the code of every ``actzoo`` module whose
+    highlighted source the site publishes (all but those listed under
+    ``source_links_withheld`` in ``_config.yml``), one line each. A withheld line that occurs anywhere in
     it (``import numpy as np``, ``with torch.no_grad():``, a call a chapter
     shows, an expression a hint spells out) gives nothing away, so it is not
     a secret; without this filter the test would flag shared boilerplate
@@ -86,6 +91,11 @@ def public_text() -> str:
             lines += cell_source(cell).splitlines()
     for path in sorted(CHAPTERS.rglob("*.md")):
         lines += path.read_text().splitlines()
+    withheld = set(yaml.safe_load(CONFIG.read_text())["sphinx"]["config"]
+                   .get("source_links_withheld", []))
+    for path in sorted(PACKAGE.glob("*.py")):
+        if f"actzoo.{path.stem}" not in withheld:
+            lines += path.read_text().splitlines()
     return "\n".join(normalise(line) for line in lines)
 
 
