@@ -9,6 +9,10 @@ code would publish the solutions, which the leak test
 writes no page and no link; every other module keeps its ``[source]``
 links.
 
+The published module pages are wrapped in ``<div class="viewcode-source">``,
+so that ``_static/source.css`` wraps their long lines inside the text
+column.
+
 Configuration (``sphinx: config:`` in ``_config.yml``):
 
 ``source_links_withheld``
@@ -49,11 +53,19 @@ def drop_from_index(app: Sphinx) -> list:
     return []
 
 
+def wrap_source(app: Sphinx, pagename: str, templatename: str,
+                context: dict[str, Any], doctree: Any) -> None:
+    """Wrap the body of viewcode's module pages for ``_static/source.css``."""
+    if pagename.startswith("_modules/") and "body" in context:
+        context["body"] = f'<div class="viewcode-source">{context["body"]}</div>'
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the configuration value and the hook."""
     app.setup_extension("sphinx.ext.viewcode")
     app.add_config_value("source_links_withheld", [], "env", [list])
     app.connect("env-before-read-docs", withhold)
     app.connect("html-collect-pages", drop_from_index, priority=400)
+    app.connect("html-page-context", wrap_source)
     return {"version": "1.0", "parallel_read_safe": True,
             "parallel_write_safe": True}
