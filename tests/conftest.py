@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import settings
 
 # Property tests draw the same examples on every run (derandomised), so a
@@ -37,6 +38,47 @@ SCRIPT = ROOT / "scripts" / "build_book.py"
 CHROMIUM = Path("/usr/bin/chromium")
 #: Where the site is published for review: the issue's ``_build/html``.
 SITE = ROOT / "_build" / "html"
+#: The book's table of contents.
+TOC = ROOT / "_toc.yml"
+
+
+# ------------------------------------------------- the table of contents
+# Plain functions, not fixtures, so that tests can also use them where
+# they are collected (``from tests.conftest import toc_docs``).
+
+
+def toc() -> dict:
+    """Return ``_toc.yml`` as parsed YAML."""
+    return yaml.safe_load(TOC.read_text(encoding="utf-8"))
+
+
+def toc_docs() -> list[str]:
+    """Return every document of ``_toc.yml`` in reading order.
+
+    The root comes first, then each part's chapters, each followed by its
+    sections (and theirs): the order of the book's pages and of its PDF.
+    """
+    book = toc()
+    docs = [book["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                docs.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in book.get("parts", []):
+        walk(part.get("chapters", []))
+    return docs
+
+
+def toc_parts() -> dict[str, list[str]]:
+    """Return ``{caption: [chapter, ...]}`` of ``_toc.yml``'s parts, in order.
+
+    Only a part's chapters are listed, not their sections.
+    """
+    return {part["caption"]: [c["file"] for c in part.get("chapters", [])]
+            for part in toc().get("parts", [])}
 
 
 @pytest.fixture(scope="session")
@@ -100,22 +142,27 @@ def site_url(site_html):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Yield a headless Debian Chromium, or skip with the reason it is missing.
+def playwright():
+    """Yield Playwright, or skip with the reason Chromium is missing.
 
-    One browser for the whole session, shared by every module: Playwright's
+    One for the whole session, shared by every module: Playwright's
     synchronous API runs one event loop per thread, so a second
     ``sync_playwright()`` while the first is open fails. Tests ask for it
-    before the built site, so that without a browser they skip at once
-    instead of after a build.
+    (through ``browser``) before the built site, so that without a browser
+    they skip at once instead of after a build.
     """
-    browse_site = load_script("browse_site")
-    reason = browse_site.browser_missing()
+    reason = load_script("browse_site").browser_missing()
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = browse_site.launch(playwright)
-        yield chromium
-        chromium.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Yield a headless Debian Chromium with the machine's fonts."""
+    chromium = load_script("browse_site").launch(playwright)
+    yield chromium
+    chromium.close()
