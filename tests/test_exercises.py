@@ -7,6 +7,9 @@
   ``solutions/`` (slow: regenerates every assignment).
 * Each solution notebook scores full marks and each released notebook 0,
   autograded as a student would be (slow: runs every notebook).
+* The hidden tests catch a known wrong answer: exercise 6's interval bounds
+  with the ReLU clip of the upper bound mutated lose that part's points
+  (slow: runs the notebook twice).
 
 Assignments are discovered from ``solutions/``, so an exercise added later
 is checked the same way without editing this file.
@@ -118,3 +121,39 @@ def test_every_exercise_has_a_page_with_a_download_link(name):
     assert "solutions/" not in text
     toc = (REPO / "_toc.yml").read_text()
     assert f"- file: chapters/hands_on/{name}\n" in toc
+
+
+# The clip a wrong interval_bounds might use: it keeps a unit that is off
+# over the whole box slightly on, so only a hidden test with such a unit
+# (bias -10) catches it.
+_IBP_CLIP = "np.maximum(z_hi, 0.0)"
+_IBP_MUTANT = "np.maximum(z_hi, 0.001)"
+
+
+@pytest.mark.slow
+def test_ex6_hidden_tests_catch_a_wrong_clip_of_an_inactive_unit(tmp_path):
+    name = "ex6_applications"
+    source = json.loads(_source(name).read_text())
+    mutant = json.loads(json.dumps(source))
+    (cell,) = [c for c in mutant["cells"]
+               if c["metadata"].get("nbgrader", {}).get("grade_id")
+               == "interval_bounds"]
+    text = source_text(cell)
+    assert text.count(_IBP_CLIP) == 1, "the solution's clip line has changed"
+    cell["source"] = text.replace(_IBP_CLIP, _IBP_MUTANT)
+    inbox = tmp_path / "inbox"
+    for student, answers in (("solver", source), ("clipper", mutant)):
+        dest = inbox / student / name / f"{name}.ipynb"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(json.dumps(with_answers(answers, _released(name))))
+    course = Course(root=tmp_path / "course")
+    collect_folder(course, inbox)
+    result = autograde(course, name, jobs=2, executor=EXECUTOR)
+    assert result.graded == ["clipper", "solver"], result.failed
+    assert result.detections == {"clipper": [], "solver": []}
+    full = {p.grade_id: p.points for p in parts(_source(name))}
+    scores = {s: {} for s in ("clipper", "solver")}
+    for row in part_scores(course, name):
+        scores[row.student][row.part] = row.score
+    assert scores["solver"] == full
+    assert scores["clipper"] == {**full, "test_interval_bounds": 0.0}
