@@ -29,7 +29,7 @@ def torch_top_from_first(weights, z1, name):
 
 
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "gelu", "silu"])
-def test_3185011_jacobian_product_matches_autograd(name):
+def test_jacobian_product_matches_autograd_3185011(name):
     W = gf.gaussian_weights([6, 8, 7, 8, 5], gain=1.5, seed=2)
     x = np.random.default_rng(3).standard_normal(6)
     z = gf.forward_preactivations(x, W, name)
@@ -39,7 +39,7 @@ def test_3185011_jacobian_product_matches_autograd(name):
                                atol=1e-13)
 
 
-def test_3185011_relu_gradients_explode_like_w_to_the_L():
+def test_relu_gradients_explode_like_w_to_the_L_3185011():
     # Scaled permutation matrices have every singular value equal to w; with
     # a positive input every ReLU is active, so D_l = I and the product's
     # norm must be exactly w^(L-1).
@@ -56,22 +56,18 @@ def test_3185011_relu_gradients_explode_like_w_to_the_L():
 
 
 @pytest.mark.parametrize("gain", [1.0, math.sqrt(2.0), 2.0])
-def test_3185011_random_relu_network_grows_by_gain_over_sqrt2(gain):
+def test_random_relu_network_grows_by_gain_over_sqrt2_3185011(gain):
     # Width 400: each layer's squared-norm ratio fluctuates by about
     # sqrt(2/400) ~ 7%; the log-slope over 30 layers is accurate to ~2%.
     depth, width = 30, 400
     slopes = []
     for seed in range(3):
-        W = gf.gaussian_weights([width] * (depth + 1), gain=gain, seed=seed)
-        x = np.random.default_rng(100 + seed).standard_normal(width)
-        z = gf.forward_preactivations(x, W, "relu")
-        delta = np.random.default_rng(200 + seed).standard_normal(width)
-        norms = gf.backprop_norms(gf.layer_jacobians(W, z, "relu"), delta)
+        norms = gf.random_network_gradient_norms("relu", width, depth, gain, seed=seed)
         slopes.append(np.polyfit(np.arange(depth), np.log(norms), 1)[0])
     assert np.mean(slopes) == pytest.approx(math.log(gf.relu_norm_factor(gain)), abs=0.04)
 
 
-def test_3197622_elu_negative_regime_gives_three_quarters_per_layer():
+def test_elu_negative_regime_gives_three_quarters_per_layer_3197622():
     w, s = 1.5, -math.log(2.0)  # ELU'(s) = e^s = 1/2
     b = gf.chain_bias_for_fixed_point(w, s, "elu")
     grads = gf.chain_gradient(w, b, s, 40, "elu")
@@ -85,14 +81,14 @@ def test_3197622_elu_negative_regime_gives_three_quarters_per_layer():
     assert g.item() == pytest.approx(0.75**40, rel=1e-12)
 
 
-def test_3197622_relu_chain_with_the_same_weight_explodes():
+def test_relu_chain_with_the_same_weight_explodes_3197622():
     w, s = 1.5, 1.0
     b = gf.chain_bias_for_fixed_point(w, s, "relu")
     grads = gf.chain_gradient(w, b, s, 40, "relu")
     np.testing.assert_allclose(grads, 1.5 ** np.arange(41), rtol=1e-12)
 
 
-def test_3197622_initialisation_scale_sets_the_regime():
+def test_weight_scale_decides_between_vanishing_and_exploding_3197622():
     # ELU at s = -ln 2 multiplies by w/2: below w = 2 it vanishes, above it
     # explodes, at w = 2 the gradient is carried unchanged.
     s = -math.log(2.0)

@@ -525,6 +525,9 @@ CASES: dict[str, Case] = {
         # no Jacobians: a network of one layer
         {"jacobians": {"empty"}},
     ),
+    "gradient_flow.random_network_gradient_norms": Case(
+        {"name": "elu", "width": 3, "layers": 2, "input_seed": 1, "grad_seed": 2},
+    ),
     "gradient_flow.relu_norm_factor": Case({"gain": 1.0}),
     "gradient_flow.chain_bias_for_fixed_point": Case(
         {"w": 1.5, "s": 0.5, "name": "elu"},

@@ -42,6 +42,7 @@ __all__ = [
     "gaussian_weights",
     "jacobian_product",
     "layer_jacobians",
+    "random_network_gradient_norms",
     "relu_norm_factor",
 ]
 
@@ -194,6 +195,74 @@ def backprop_norms(jacobians: Sequence[ArrayLike], grad_out: ArrayLike) -> Matri
         delta = np.asarray(J, dtype=np.float64) @ delta
         norms.append(float(np.linalg.norm(delta)))
     return np.array(norms)
+
+
+def random_network_gradient_norms(
+    name: str,
+    width: int,
+    layers: int,
+    gain: float = 1.0,
+    *,
+    seed: int = 0,
+    input_seed: int | None = None,
+    grad_seed: int | None = None,
+    **params: Any,
+) -> Matrix:
+    r"""Return :math:`\|\delta_L\|, \dots, \|\delta_1\|` backpropagated through a random network.
+
+    The network is bias-free, ``layers`` layers of width ``width``, with
+    weights from :func:`gaussian_weights` (entries :math:`N(0, g^2/n)`;
+    :math:`g = \sqrt 2` is He's scale for ReLU). A standard normal input
+    :math:`x` goes forward (:func:`forward_preactivations`), and a
+    standard normal output gradient :math:`\delta_L` goes back through
+    the layer Jacobians (:func:`layer_jacobians`, :func:`backprop_norms`).
+
+    Parameters
+    ----------
+    name : str
+        Activation name in :data:`actzoo.ACTIVATIONS`.
+    width : int
+        Width :math:`n` of the input and of every layer.
+    layers : int
+        Number :math:`L` of weight matrices (at least 1).
+    gain : float
+        Positive scale :math:`g` of the weights.
+    seed : int
+        Seed of the weights.
+    input_seed, grad_seed : int, optional
+        Seeds of the input :math:`x` and of the output gradient
+        :math:`\delta_L`; by default ``seed + 100`` and ``seed + 200``.
+    **params
+        The activation's parameters.
+
+    Returns
+    -------
+    ndarray of shape (layers,)
+        Entry ``k`` is :math:`\|\delta_{L-k}\|_2`, the gradient norm
+        ``k`` layers below the output.
+
+    Examples
+    --------
+    >>> norms = random_network_gradient_norms("relu", 64, 5, gain=2.0, seed=0)
+    >>> norms.shape
+    (5,)
+    """
+    func = "random_network_gradient_norms"
+    _checks.activation_name(name, func, "name")
+    width = _checks.integer(width, "width", func, minimum=1)
+    layers = _checks.integer(layers, "layers", func, minimum=1)
+    gain = real_param(gain, "gain", func, positive=True)
+    seed = _checks.seed(seed, func)
+    input_seed = seed + 100 if input_seed is None else _checks.seed(
+        input_seed, func, "input_seed")
+    grad_seed = seed + 200 if grad_seed is None else _checks.seed(
+        grad_seed, func, "grad_seed")
+    params = _checks.activation_params(name, params, func)
+    weights = gaussian_weights([width] * (layers + 1), gain=gain, seed=seed)
+    x = np.random.default_rng(input_seed).standard_normal(width)
+    delta = np.random.default_rng(grad_seed).standard_normal(width)
+    preacts = forward_preactivations(x, weights, name, **params)
+    return backprop_norms(layer_jacobians(weights, preacts, name, **params), delta)
 
 
 def relu_norm_factor(gain: float) -> float:
