@@ -10,7 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
+
+from tests.conftest import toc_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "build_book.py"
@@ -21,16 +22,6 @@ def load_build_script():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
-        for chapter in part["chapters"]:
-            files += [s["file"] for s in chapter.get("sections", [])]
-    return files
 
 
 # ------------------------------------------------------------ cache key
@@ -140,7 +131,7 @@ def test_book_builds_from_scratch_with_zero_warnings(built_book):
     assert proc.returncode == 0, log[-5000:]
     sphinx_warnings = re.findall(r"(?:WARNING|ERROR): .*", log)
     assert not sphinx_warnings, sphinx_warnings
-    for page in toc_files():
+    for page in toc_docs():
         assert (html / f"{page}.html").is_file(), page
     assert (html / "index.html").is_file()
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import yaml
+
+from tests.conftest import toc_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = ROOT / "chapters" / "glossary.md"
@@ -41,22 +42,6 @@ SUFFIXES = ("sations", "sation", "sing", "sed", "ses", "se", "ations", "ation",
 
 
 # ------------------------------------------------------------ parsing
-
-
-def toc_docs() -> list[str]:
-    """Return every document name in ``_toc.yml``, root first."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    docs = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                docs.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    return docs
 
 
 @dataclass

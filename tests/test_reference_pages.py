@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 import actzoo
+from tests.conftest import toc_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 API_PAGE = ROOT / "chapters" / "api.md"
@@ -51,16 +52,6 @@ def public_names(module_name: str) -> list[str]:
     """Return the names a submodule exports: its ``__all__``."""
     module = importlib.import_module(f"actzoo.{module_name}")
     return list(module.__all__)
-
-
-def toc_docs() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    docs = [toc["root"]]
-    for part in toc["parts"]:
-        for chapter in part["chapters"]:
-            docs.append(chapter["file"])
-            docs += [s["file"] for s in chapter.get("sections", [])]
-    return docs
 
 
 def notebook_pages() -> list[str]:

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import toc_docs, toc_parts
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "_config.yml"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -158,8 +160,7 @@ def build_one_page_book(folder: Path, url: str | None) -> str:
     (folder / "_config.yml").write_text(text, encoding="utf-8")
     (folder / "_toc.yml").write_text("format: jb-book\nroot: index\n")
     (folder / "index.md").write_text("# One page\n\nSome text.\n")
-    for name in ("_ext", "scripts"):
-        (folder / name).symlink_to(ROOT / name)
+    (folder / "_ext").symlink_to(ROOT / "_ext")
     for bib in config().get("bibtex_bibfiles", []):
         (folder / bib).symlink_to(ROOT / bib)
     proc = subprocess.run([str(JUPYTER_BOOK), "build", str(folder),
@@ -304,14 +305,8 @@ def test_the_citation_check_catches_each_kind_of_defect():
 
 @pytest.mark.slow
 def test_every_entry_is_cited_and_every_citation_resolves(site_html):
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    docs = [toc["root"]]
-    for part in toc["parts"]:
-        for chapter in part["chapters"]:
-            docs += [chapter["file"]] + [s["file"] for s in
-                                         chapter.get("sections", [])]
     pages = {doc: (site_html / f"{doc}.html").read_text(encoding="utf-8")
-             for doc in docs}
+             for doc in toc_docs()}
     bibliography = pages["chapters/bibliography"]
     assert citation_problems(pages, bibliography, bib_keys()) == []
     # Citations read as author and year, and link to the entry.
@@ -412,13 +407,6 @@ def test_api_pages_have_short_signatures_and_source_links(site_html):
 
 INSTRUCTOR_PAGES = ["chapters/hands_on/instructors",
                     "chapters/hands_on/grading_at_scale"]
-
-
-def toc_parts() -> dict[str, list[str]]:
-    """Return ``{caption: [document, ...]}`` of ``_toc.yml``'s parts."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return {part["caption"]: [c["file"] for c in part["chapters"]]
-            for part in toc["parts"]}
 
 
 def test_instructor_pages_have_their_own_part():
@@ -586,16 +574,6 @@ def test_the_glyph_check_fails_without_the_font(playwright, site_html,
 # ------------------------------------------------------------ the PDF
 
 PDF_NAME = "_static/activation-zoo.pdf"
-
-
-def toc_docs() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    docs = [toc["root"]]
-    for part in toc["parts"]:
-        for chapter in part["chapters"]:
-            docs += [chapter["file"]] + [s["file"] for s in
-                                         chapter.get("sections", [])]
-    return docs
 
 
 def page_title(html: str) -> str:
