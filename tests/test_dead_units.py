@@ -39,7 +39,7 @@ TARGET = 1.0
 
 
 @pytest.mark.parametrize("noise", sorted(NOISE_LAWS))
-def test_3197617_relu_zero_gradient_probability_is_one_half(noise):
+def test_relu_zero_gradient_probability_is_one_half_3197617(noise):
     assert zero_gradient_probability("relu", noise=noise) == 0.5
     z = sample_symmetric(N, noise=noise, scale=0.7, seed=5)
     assert abs(zero_gradient_fraction("relu", z) - 0.5) < TOL
@@ -47,7 +47,7 @@ def test_3197617_relu_zero_gradient_probability_is_one_half(noise):
 
 @pytest.mark.parametrize("noise", sorted(NOISE_LAWS))
 @pytest.mark.parametrize("alpha", [1e-4, 0.01, 0.3])
-def test_3197617_leaky_relu_zero_gradient_probability_is_zero(noise, alpha):
+def test_leaky_relu_zero_gradient_probability_is_zero_3197617(noise, alpha):
     assert zero_gradient_probability("leaky_relu", noise=noise,
                                      alpha=alpha) == 0.0
     # Exact zeros included: the leak's slope at the kink is alpha, not 0.
@@ -55,7 +55,7 @@ def test_3197617_leaky_relu_zero_gradient_probability_is_zero(noise, alpha):
     assert zero_gradient_fraction("leaky_relu", z, alpha=alpha) == 0.0
 
 
-def test_3197617_zero_gradient_fraction_agrees_with_torch_autograd():
+def test_zero_gradient_fraction_agrees_with_torch_autograd_3197617():
     # Count the zero entries of autograd's gradient of sum(f(z)) directly.
     z = np.concatenate([sample_symmetric(10_001, seed=7), [0.0]])
     t = torch.tensor(z, requires_grad=True)
@@ -71,7 +71,7 @@ def test_3197617_zero_gradient_fraction_agrees_with_torch_autograd():
 
 
 @pytest.mark.parametrize("loc", [-1.0, -0.2, 0.3, 2.0])
-def test_3197617_shifted_pre_activation(loc):
+def test_shifted_zero_gradient_probability_is_the_normal_cdf_3197617(loc):
     # P(z <= 0) for z ~ N(loc, 0.5^2) is Phi(-loc / 0.5) (scipy), and a
     # leak of 0 is ReLU again.
     expected = stats.norm.cdf(-loc / 0.5)
@@ -116,7 +116,7 @@ def _torch_unit_run(alpha: float, lr: float, steps: int) -> np.ndarray:
     return np.array(zs)
 
 
-def test_3197628_relu_unit_with_negative_pre_activation_never_moves():
+def test_relu_unit_with_negative_pre_activation_never_moves_3197628():
     run = train_unit(W0, B0, X0, TARGET, activation="relu", lr=0.5,
                      steps=10_000)
     assert run.z[0] == pytest.approx(-1.0, abs=1e-15)
@@ -128,7 +128,7 @@ def test_3197628_relu_unit_with_negative_pre_activation_never_moves():
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.01, 0.2])
-def test_3197628_train_unit_matches_torch_autograd(alpha):
+def test_train_unit_matches_torch_autograd_3197628(alpha):
     # Agreement to 1e-12: both do the same float64 arithmetic up to
     # rounding order, over 300 steps of a contracting iteration.
     run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
@@ -138,7 +138,7 @@ def test_3197628_train_unit_matches_torch_autograd(alpha):
 
 
 @pytest.mark.parametrize("alpha", [1e-3, 0.01, 0.1])
-def test_3197639_any_positive_leak_moves_and_revives_the_unit(alpha):
+def test_any_positive_leak_moves_and_revives_the_unit_3197639(alpha):
     run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
                      alpha=alpha, lr=0.05, steps=20_000)
     assert not np.array_equal(run.w[1], run.w[0])
@@ -150,7 +150,7 @@ def test_3197639_any_positive_leak_moves_and_revives_the_unit(alpha):
     assert run.loss[-1] < 1e-12
 
 
-def test_3197639_revival_time_shrinks_with_the_leak():
+def test_revival_time_shrinks_with_the_leak_3197639():
     steps = [
         train_unit(W0, B0, X0, TARGET, activation="leaky_relu", alpha=a,
                    lr=0.05, steps=20_000).revival_step
@@ -161,7 +161,7 @@ def test_3197639_revival_time_shrinks_with_the_leak():
 
 
 @pytest.mark.parametrize("alpha", [0.003, 0.01])
-def test_3197639_revival_time_matches_the_linearised_estimate(alpha):
+def test_revival_time_matches_the_linearised_estimate_3197639(alpha):
     # While alpha * z is small next to t, z rises by about
     # lr (|x|^2 + 1) alpha t per step, so it needs |z0| / that many steps
     # to reach 0. The neglected alpha^2 |z| term and the drift of z make
@@ -175,7 +175,7 @@ def test_3197639_revival_time_matches_the_linearised_estimate(alpha):
 
 
 @pytest.mark.parametrize("alpha", [1e-3, 0.05, 0.5])
-def test_3197628_one_step_change_matches_simulation(alpha):
+def test_one_step_pre_activation_change_matches_simulation_3197628(alpha):
     z0 = float(W0 @ X0 + B0)
     run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
                      alpha=alpha, lr=0.1, steps=1)
@@ -186,7 +186,7 @@ def test_3197628_one_step_change_matches_simulation(alpha):
 
 @pytest.mark.parametrize("delta", [1e-3, 0.05, 1.0])
 @pytest.mark.parametrize("lr", [0.01, 0.3])
-def test_3197628_smallest_alpha_closed_form_against_simulation(delta, lr):
+def test_smallest_alpha_closed_form_matches_simulation_3197628(delta, lr):
     z0 = float(W0 @ X0 + B0)
 
     def simulated_gain(alpha: float) -> float:
@@ -203,7 +203,7 @@ def test_3197628_smallest_alpha_closed_form_against_simulation(delta, lr):
     assert simulated_gain(alpha_star) > -1e-12 * delta
 
 
-def test_3197628_smallest_alpha_for_revival_in_one_step():
+def test_smallest_alpha_revives_the_unit_in_one_step_3197628():
     z0 = float(W0 @ X0 + B0)
     alpha = min_alpha_for_update(z0, X0, TARGET, 0.1, -z0)
     after = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
@@ -234,7 +234,7 @@ def _first_layer_dead(net: MLP, X: np.ndarray) -> torch.Tensor:
         return dead_units(net.pre_activations(X)[:1])
 
 
-def test_3197628_dead_first_layer_relu_units_are_frozen_under_sgd():
+def test_dead_first_layer_relu_units_are_frozen_under_sgd_3197628():
     # Plain gradient descent with a large step kills first-layer units;
     # their input is the fixed data, so their gradient is exactly zero and
     # their weights never change again. Under Leaky ReLU the same units move.
@@ -251,7 +251,7 @@ def test_3197628_dead_first_layer_relu_units_are_frozen_under_sgd():
         assert frozen == (name == "relu")
 
 
-def test_3197628_large_learning_rate_leaves_more_dead_relu_units():
+def test_large_learning_rate_leaves_more_dead_relu_units_3197628():
     # Averaged over three initialisations, Adam with a large step leaves a
     # larger share of units switched off on the whole data set with ReLU
     # than with Leaky ReLU (alpha = 0.01), whose units can come back.

@@ -32,13 +32,13 @@ def quad_moment(name, mu, sigma, power, **params):
     return total
 
 
-def test_3197588_relu_mean_is_one_over_sqrt_2pi():
+def test_relu_mean_is_one_over_sqrt_2pi_3197588():
     # The closed form must equal the textbook value to rounding.
     assert gaussian.mean("relu") == pytest.approx(1 / math.sqrt(2 * math.pi), rel=1e-15)
     assert gaussian.mean("relu") > 0
 
 
-def test_3197588_relu_mean_matches_monte_carlo():
+def test_relu_mean_matches_monte_carlo_3197588():
     mc = gaussian.monte_carlo_moments("relu", n_samples=1_000_000, seed=1)
     assert abs(mc.mean - 1 / math.sqrt(2 * math.pi)) < 3 * mc.standard_error
     # Var ReLU(Z) = 1/2 - 1/(2 pi); the sample variance of 1e6 draws has a
@@ -74,14 +74,14 @@ def test_hermite_rule_is_exact_for_polynomials():
     assert fourth == pytest.approx(mu**4 + 6 * mu**2 * sigma**2 + 3 * sigma**4, rel=1e-13)
 
 
-def test_3197588_elu_mean_against_monte_carlo_for_several_alpha():
+def test_elu_mean_matches_monte_carlo_for_several_alpha_3197588():
     for alpha in [0.0, 0.5, 1.0, 1.6733, 3.0]:
         mc = gaussian.monte_carlo_moments("elu", n_samples=400_000, seed=7, alpha=alpha)
         exact = gaussian.mean("elu", alpha=alpha)
         assert abs(mc.mean - exact) < 3 * mc.standard_error, alpha
 
 
-def test_3197588_elu_mean_is_linear_and_decreasing_in_alpha():
+def test_elu_mean_is_linear_and_decreasing_in_alpha_3197588():
     c0, c1 = gaussian.elu_mean_coefficients()
     assert c0 == pytest.approx(1 / math.sqrt(2 * math.pi), rel=1e-15)
     # c1 = E[(e^Z - 1) 1{Z <= 0}] = sqrt(e) Phi(-1) - 1/2, written with erfc.
@@ -92,7 +92,7 @@ def test_3197588_elu_mean_is_linear_and_decreasing_in_alpha():
         assert gaussian.mean("elu", alpha=alpha) == pytest.approx(c0 + alpha * c1, abs=1e-15)
 
 
-def test_3197588_zero_mean_alpha_is_selu_alpha():
+def test_elu_zero_mean_alpha_is_selu_alpha_3197588():
     alpha = gaussian.elu_zero_mean_alpha()
     # Independent derivation: alpha = phi(0) / (1/2 - sqrt(e) Phi(-1)).
     by_hand = (1 / math.sqrt(2 * math.pi)) / (0.5 - math.sqrt(math.e) * 0.5

@@ -32,7 +32,7 @@ def _autograd_relu_slope(points: np.ndarray) -> np.ndarray:
     return g.numpy()
 
 
-def test_3197686_clarke_subdifferential_of_relu_at_zero_is_unit_interval():
+def test_clarke_subdifferential_of_relu_at_zero_is_unit_interval_3197686():
     # One-sided difference quotients of max(0, x) at 0 are exactly 0 and 1
     # in float64 for h a power of two: an independent value of the limits.
     h = 2.0**-30
@@ -43,7 +43,7 @@ def test_3197686_clarke_subdifferential_of_relu_at_zero_is_unit_interval():
     assert clarke_subdifferential(_autograd_relu_slope) == (0.0, 1.0)
 
 
-def test_3197686_clarke_subdifferential_excludes_the_kink_convention():
+def test_clarke_subdifferential_ignores_the_slope_chosen_at_the_kink_3197686():
     # Whatever slope is chosen *at* 0, the hull comes from nearby points.
     def grad_with_odd_convention(x):
         return np.where(x == 0, 7.0, relu_grad(x))
@@ -52,12 +52,12 @@ def test_3197686_clarke_subdifferential_excludes_the_kink_convention():
 
 
 @pytest.mark.parametrize("alpha", [0.01, 0.2, 0.5])
-def test_3197686_clarke_subdifferential_of_leaky_relu(alpha):
+def test_clarke_subdifferential_of_leaky_relu_at_zero_is_alpha_to_one_3197686(alpha):
     lo, hi = clarke_subdifferential(lambda x: leaky_relu_grad(x, alpha))
     assert (lo, hi) == (alpha, 1.0)
 
 
-def test_3197686_clarke_subdifferential_is_a_point_where_smooth():
+def test_clarke_subdifferential_is_a_point_where_smooth_3197686():
     # Softplus' slope is sigmoid(x): at 0 it is 1/2, and within 1e-9 of 0
     # it changes by at most 1e-9 / 4 (sigmoid' <= 1/4).
     lo, hi = clarke_subdifferential(softplus_grad)
@@ -112,7 +112,7 @@ def test_positive_probability_rademacher():
 
 @pytest.mark.parametrize("noise", LAWS)
 @pytest.mark.parametrize("scale", [1e-3, 0.1, 1.0])
-def test_3197686_optimal_slope_at_zero_is_one_half_for_symmetric_noise(
+def test_optimal_slope_at_zero_is_one_half_for_symmetric_noise_3197686(
     noise, scale
 ):
     # Minimise the analytic curve numerically, without using its formula
@@ -130,7 +130,7 @@ def test_3197686_optimal_slope_at_zero_is_one_half_for_symmetric_noise(
 
 @pytest.mark.parametrize("noise", ["normal", "uniform", "laplace"])
 @pytest.mark.parametrize("s", [0.0, 0.3, 0.5, 1.0])
-def test_3197686_mse_curve_matches_quadrature(noise, s):
+def test_kink_slope_mse_matches_quadrature_3197686(noise, s):
     # E[(s - 1{x > 0})^2] by numerical integration of the noise density,
     # split at the kink; quad's error on these smooth pieces is < 1e-10.
     x0, scale = 0.2, 0.5
@@ -145,7 +145,7 @@ def test_3197686_mse_curve_matches_quadrature(noise, s):
 
 
 @pytest.mark.parametrize("noise", LAWS)
-def test_3197686_mse_curve_matches_monte_carlo(noise):
+def test_kink_slope_mse_matches_monte_carlo_3197686(noise):
     # 200 000 draws: the squared error lies in [0, 1], so the standard error
     # is below 1 / (2 sqrt(n)) = 1.1e-3; allow 5 of them.
     n = 200_000
@@ -216,7 +216,7 @@ def _slope_at_zero(f) -> float:
     return float(g[0])
 
 
-def test_3197686_torch_slopes_at_zero_are_what_torch_does():
+def test_torch_slopes_at_zero_match_autograd_for_every_spelling_3197686():
     # Measured again here with a 1-element tensor (the module uses a 0-d
     # tensor) and through torch.nn.functional / the method spelling.
     measured = {
@@ -232,7 +232,7 @@ def test_3197686_torch_slopes_at_zero_are_what_torch_does():
     assert torch_slopes_at_zero(torch.float32) == measured
 
 
-def test_3197686_torch_slopes_are_the_conventions_the_page_explains():
+def test_torch_slopes_are_the_conventions_the_page_explains_3197686():
     # The page explains: relu passes gradient only where x > 0; maximum
     # splits it evenly between tied arguments; clamp passes it wherever x is
     # inside [min, inf), bound included. All three lie in the Clarke

@@ -18,14 +18,14 @@ PUBLISHED_SCALE = 1.0507009873554805
 
 
 @pytest.mark.parametrize("x0", [(1.0, 1.0), (2.5, 0.7), (0.5, 2.0)])
-def test_3197581_selu_constants_from_fixed_point(x0):
+def test_selu_constants_solve_the_fixed_point_equations_3197581(x0):
     alpha, scale = selfnorm.solve_selu_constants(x0)
     assert abs(alpha - PUBLISHED_ALPHA) < 1e-10
     assert abs(scale - PUBLISHED_SCALE) < 1e-10
     np.testing.assert_allclose(selfnorm.fixed_point_residuals(alpha, scale), 0, atol=1e-14)
 
 
-def test_3197581_constants_agree_with_torch_selu():
+def test_selu_constants_agree_with_torch_selu_3197581():
     # selu(1) = scale and selu(-inf) = -scale * alpha, in float64.
     x = torch.tensor([1.0, -800.0], dtype=torch.float64)
     y = torch.nn.functional.selu(x).numpy()
@@ -34,13 +34,13 @@ def test_3197581_constants_agree_with_torch_selu():
     assert alpha == pytest.approx(-y[1] / y[0], rel=1e-12)
 
 
-def test_3197588_selu_alpha_is_the_zero_mean_elu_alpha():
+def test_selu_alpha_is_the_zero_mean_elu_alpha_3197588():
     # The mean equation does not involve the scale, so it fixes alpha alone.
     alpha, _ = selfnorm.solve_selu_constants()
     assert alpha == pytest.approx(gaussian.elu_zero_mean_alpha(), abs=1e-12)
 
 
-def test_3197581_fixed_point_attracts_the_moment_map():
+def test_selu_fixed_point_attracts_the_moment_map_3197581():
     mus, nus = selfnorm.propagate_moments("selu", 0.5, 2.0, 60)
     assert abs(mus[-1]) < 1e-3 and abs(nus[-1] - 1) < 1e-3
     mus, nus = selfnorm.propagate_moments("selu", -0.3, 0.4, 60)
@@ -59,7 +59,7 @@ def test_moment_map_matches_sampling():
     assert y.var() == pytest.approx(v, rel=2e-2)
 
 
-def test_3197581_deep_selu_keeps_mean_and_variance_where_relu_drifts():
+def test_deep_selu_keeps_mean_and_variance_where_relu_drifts_3197581():
     selu_stats = selfnorm.simulate_network_moments("selu", depth=50, width=256,
                                                    n_samples=800, seed=0)
     # Finite width makes each layer's statistics fluctuate by a few percent.
@@ -79,7 +79,7 @@ def test_3197581_deep_selu_keeps_mean_and_variance_where_relu_drifts():
     np.testing.assert_allclose(relu_stats.variance[1:9], theory.variance, rtol=0.25)
 
 
-def test_3197581_alpha_dropout_matches_torch_exactly_given_the_mask():
+def test_alpha_dropout_matches_torch_exactly_given_the_mask_3197581():
     torch.manual_seed(0)
     p = 0.3
     x = torch.randn(2000, dtype=torch.float64)
@@ -93,7 +93,7 @@ def test_3197581_alpha_dropout_matches_torch_exactly_given_the_mask():
 
 
 @pytest.mark.parametrize("p", [0.1, 0.3, 0.5])
-def test_3197581_alpha_dropout_keeps_moments_plain_dropout_does_not(p):
+def test_alpha_dropout_keeps_moments_plain_dropout_does_not_3197581(p):
     n = 1_000_000
     x = np.random.default_rng(11).standard_normal(n)
     ours = selfnorm.alpha_dropout(x, p, seed=12)
@@ -114,7 +114,7 @@ def test_3197581_alpha_dropout_keeps_moments_plain_dropout_does_not(p):
     assert plain.var() > 1.05
 
 
-def test_3197581_deep_selu_with_alpha_dropout_keeps_moments():
+def test_deep_selu_with_alpha_dropout_keeps_moments_3197581():
     kw = dict(depth=30, width=256, n_samples=500, seed=4, p=0.2)
     alpha = selfnorm.simulate_network_moments("selu", dropout_kind="alpha", **kw)
     plain = selfnorm.simulate_network_moments("selu", dropout_kind="plain", **kw)

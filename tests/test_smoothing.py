@@ -22,7 +22,7 @@ SMOOTH = ["softplus", "silu", "gelu"]
 
 
 @pytest.mark.parametrize("beta", BETAS)
-def test_3197636_largest_gap_is_ln2_over_beta_at_zero(beta):
+def test_softplus_largest_gap_to_relu_is_ln2_over_beta_at_zero_3197636(beta):
     x = np.linspace(-5.0, 5.0, 2001)  # contains 0 exactly
     gap, where = smoothing.largest_softplus_gap(beta, x)
     assert where == 0.0
@@ -37,7 +37,7 @@ def test_3197636_largest_gap_is_ln2_over_beta_at_zero(beta):
         assert float(smoothing.softplus_gap(xi, beta)) == pytest.approx(float(ref), rel=1e-12)
 
 
-def test_3197636_softplus_tends_to_relu():
+def test_softplus_tends_to_relu_as_beta_grows_3197636():
     x = np.linspace(-5.0, 5.0, 2001)
     sup = [np.max(np.abs(softplus(x, beta=b, threshold=1e308) - relu(x))) for b in BETAS]
     assert np.all(np.diff(sup) < 0)
@@ -50,7 +50,7 @@ def torch_second_derivative(name, x):
 
 
 @pytest.mark.parametrize("name", SMOOTH)
-def test_3134239_smooth_second_derivatives_are_nonzero_and_correct(name):
+def test_smooth_second_derivatives_are_nonzero_and_correct_3134239(name):
     x = np.linspace(-6.0, 6.0, 1201)
     act = ACTIVATIONS[name]
     ours = act.grad2(x)
@@ -63,7 +63,7 @@ def test_3134239_smooth_second_derivatives_are_nonzero_and_correct(name):
     assert np.all(np.abs(ours[near]) > 0.05)
 
 
-def test_3134239_relu_second_derivative_is_zero_almost_everywhere():
+def test_relu_second_derivative_is_zero_almost_everywhere_3134239():
     x = np.linspace(-6.0, 6.0, 1200)  # excludes the kink at 0
     assert np.all(ACTIVATIONS["relu"].grad2(x) == 0)
     assert np.all(torch_second_derivative("relu", x) == 0)
@@ -76,7 +76,7 @@ THETA = np.array([1.2, -0.7, 0.9, 0.3, 0.5, -0.4, 1.0, -1.5, 0.8])
 
 
 @pytest.mark.parametrize("name", ["relu", *SMOOTH])
-def test_3134239_network_curvature_matches_autograd(name):
+def test_network_curvature_matches_autograd_3134239(name):
     x = np.linspace(-3.0, 3.0, 301) + 1e-3  # avoid the kinks of the ReLU units
     ours = smoothing.network_input_curvature(name, THETA, x)
     w, b, a = (torch.tensor(v) for v in np.split(THETA, 3))
@@ -93,7 +93,7 @@ def test_3134239_network_curvature_matches_autograd(name):
 
 
 @pytest.mark.parametrize("name", ["relu", *SMOOTH])
-def test_3134239_loss_hessian_matches_finite_differences(name):
+def test_loss_hessian_matches_finite_differences_3134239(name):
     rng = np.random.default_rng(0)
     x = rng.uniform(-2, 2, 40)
     y = np.sin(2 * x)
@@ -115,7 +115,7 @@ def test_3134239_loss_hessian_matches_finite_differences(name):
     np.testing.assert_allclose(H, fd, atol=1e-5)
 
 
-def test_3134239_relu_loss_curvature_has_no_second_derivative_term():
+def test_relu_loss_curvature_has_no_second_derivative_term_3134239():
     # For the (w, w) block: H = GN + (1/N) sum_i r_i a_j phi''(z_ij) x_i^2 on
     # the diagonal. ReLU leaves exactly the Gauss-Newton part; softplus not.
     rng = np.random.default_rng(1)
@@ -131,7 +131,7 @@ def test_3134239_relu_loss_curvature_has_no_second_derivative_term():
         assert np.allclose(H_ww, gauss_newton, rtol=1e-12, atol=1e-14) is equal
 
 
-def test_3134239_relu_hessian_jumps_at_kink_crossings_smooth_ones_do_not():
+def test_relu_hessian_jumps_at_kink_crossings_smooth_ones_do_not_3134239():
     rng = np.random.default_rng(2)
     x = rng.uniform(-2, 2, 30)
     y = np.sin(2 * x)
