@@ -28,8 +28,10 @@ from grading.sandbox import Limits
 
 def _course(args: argparse.Namespace) -> Course:
     if not args.course:
-        raise SystemExit("grading: give the course folder with --course DIR "
-                         "or the ACTZOO_COURSE environment variable")
+        raise SystemExit(
+            "grading: give the course folder with --course DIR "
+            "or the ACTZOO_COURSE environment variable"
+        )
     return Course(root=Path(args.course))
 
 
@@ -39,60 +41,79 @@ def _assignments(course: Course, names: list[str]) -> list[str]:
 
 def _autograde(course: Course, args: argparse.Namespace) -> int:
     from grading.autograde import SandboxUnavailable, autograde
-    from grading.executor import Guarded, LocalKernel
+    from grading.executor import Executor, Guarded, LocalKernel
 
+    executor: Executor
     if args.plain:
         executor = LocalKernel(timeout=args.timeout)
-        print("grading: PLAIN nbgrader execution: student code runs "
-              "unisolated and unchecked", file=sys.stderr)
+        print(
+            "grading: PLAIN nbgrader execution: student code runs "
+            "unisolated and unchecked",
+            file=sys.stderr,
+        )
     else:
-        executor = Guarded(limits=Limits(cell_timeout=args.timeout,
-                                         wall=args.wall,
-                                         memory=args.memory_mb << 20),
-                           sandboxed=not args.no_sandbox)
+        executor = Guarded(
+            limits=Limits(
+                cell_timeout=args.timeout, wall=args.wall, memory=args.memory_mb << 20
+            ),
+            sandboxed=not args.no_sandbox,
+        )
         if args.no_sandbox:
-            print("grading: WARNING: NO SANDBOX. Student code runs as "
-                  f"{os.environ.get('USER', 'this user')} and can read and "
-                  "change everything this user can, the gradebook and "
-                  "solutions/ included. Tampering with the tests is still "
-                  "detected.", file=sys.stderr)
+            print(
+                "grading: WARNING: NO SANDBOX. Student code runs as "
+                f"{os.environ.get('USER', 'this user')} and can read and "
+                "change everything this user can, the gradebook and "
+                "solutions/ included. Tampering with the tests is still "
+                "detected.",
+                file=sys.stderr,
+            )
     status = 0
     for name in _assignments(course, args.assignments):
         try:
-            result = autograde(course, name, args.students, executor,
-                               jobs=args.jobs)
+            result = autograde(course, name, args.students, executor, jobs=args.jobs)
         except SandboxUnavailable as exc:
-            print(f"grading: cannot make sandboxes: {exc}.\nInstall "
-                  "bubblewrap and grade as root, or pass --no-sandbox to "
-                  "grade without isolation.", file=sys.stderr)
+            print(
+                f"grading: cannot make sandboxes: {exc}.\nInstall "
+                "bubblewrap and grade as root, or pass --no-sandbox to "
+                "grade without isolation.",
+                file=sys.stderr,
+            )
             return 2
         for student in result.graded:
-            print(f"{name}: graded {student} in "
-                  f"{result.seconds[student]:.1f} s")
+            print(f"{name}: graded {student} in {result.seconds[student]:.1f} s")
         for student, why in result.failed.items():
             print(f"{name}: FAILED {student}: {why}")
             status = 1
         for student, lines in sorted(result.detections.items()):
             for line in lines:
                 print(f"{name}: DETECTED {student}: {line}")
-        print(f"{name}: {len(result.graded)} graded, {len(result.failed)} "
-              f"failed in {result.wall_seconds:.0f} s; reports in "
-              f"{course.root / 'reports' / name}")
+        print(
+            f"{name}: {len(result.graded)} graded, {len(result.failed)} "
+            f"failed in {result.wall_seconds:.0f} s; reports in "
+            f"{course.root / 'reports' / name}"
+        )
     return status
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one step of the workflow; return the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m grading", description=__doc__.splitlines()[0])
-    parser.add_argument("--course", default=os.environ.get("ACTZOO_COURSE"),
-                        help="the course folder (outside the repository)")
+        prog="python -m grading", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--course",
+        default=os.environ.get("ACTZOO_COURSE"),
+        help="the course folder (outside the repository)",
+    )
     steps = parser.add_subparsers(dest="step", required=True)
 
     p = steps.add_parser("release", help="regenerate exercises/")
     p.add_argument("assignments", nargs="*")
-    p.add_argument("--check", action="store_true",
-                   help="only report how exercises/ differs from a release")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="only report how exercises/ differs from a release",
+    )
 
     p = steps.add_parser("collect", help="copy submissions in")
     p.add_argument("source", type=Path, help="a folder or an LMS zip")
@@ -101,22 +122,43 @@ def main(argv: list[str] | None = None) -> int:
     p = steps.add_parser("autograde", help="run the hidden tests")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--student", action="append", dest="students")
-    p.add_argument("--jobs", "-j", type=int, default=1,
-                   help="submissions graded at once (default 1)")
-    p.add_argument("--timeout", type=int, default=Limits.cell_timeout,
-                   help=f"seconds a cell may run (default "
-                        f"{Limits.cell_timeout})")
-    p.add_argument("--wall", type=int, default=Limits.wall,
-                   help=f"seconds a notebook may run (default {Limits.wall})")
-    p.add_argument("--memory-mb", type=int, default=Limits.memory >> 20,
-                   help=f"memory of a sandbox in MiB (default "
-                        f"{Limits.memory >> 20})")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="run student code WITHOUT isolation (every other "
-                        "guard stays on); only where sandboxes cannot be made")
-    p.add_argument("--plain", action="store_true",
-                   help="plain nbgrader execution: no sandbox, no guard "
-                        "(for trusted notebooks and comparisons)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        help="submissions graded at once (default 1)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=Limits.cell_timeout,
+        help=f"seconds a cell may run (default {Limits.cell_timeout})",
+    )
+    p.add_argument(
+        "--wall",
+        type=int,
+        default=Limits.wall,
+        help=f"seconds a notebook may run (default {Limits.wall})",
+    )
+    p.add_argument(
+        "--memory-mb",
+        type=int,
+        default=Limits.memory >> 20,
+        help=f"memory of a sandbox in MiB (default {Limits.memory >> 20})",
+    )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run student code WITHOUT isolation (every other "
+        "guard stays on); only where sandboxes cannot be made",
+    )
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="plain nbgrader execution: no sandbox, no guard "
+        "(for trusted notebooks and comparisons)",
+    )
 
     p = steps.add_parser("grades", help="write grades.csv and parts.csv")
     p.add_argument("--out", type=Path, help="folder (default: the course)")
@@ -128,12 +170,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.step == "release":
         from grading.release import release, release_differences
+
         if args.check:
             problems = release_differences(args.assignments or None, REPO)
             for line in problems:
                 print(line)
-            print("exercises/ matches a fresh release" if not problems
-                  else f"{len(problems)} file(s) differ")
+            print(
+                "exercises/ matches a fresh release"
+                if not problems
+                else f"{len(problems)} file(s) differ"
+            )
             return 1 if problems else 0
         for path in release(args.assignments or None, REPO):
             print(f"released {path.relative_to(REPO)}")
@@ -142,16 +188,27 @@ def main(argv: list[str] | None = None) -> int:
     course = _course(args)
     if args.step == "collect":
         from grading.collect import collect_folder, collect_zip
-        if args.source.suffix == ".zip":
-            if not args.assignment:
-                raise SystemExit("grading collect: a zip needs --assignment")
-            result = collect_zip(course, args.source, args.assignment)
-        else:
-            result = collect_folder(course, args.source, args.assignment)
+
+        try:
+            if args.source.suffix == ".zip":
+                if not args.assignment:
+                    raise SystemExit("grading collect: a zip needs --assignment")
+                result = collect_zip(course, args.source, args.assignment)
+            else:
+                result = collect_folder(course, args.source, args.assignment)
+        except (ValueError, FileNotFoundError) as exc:
+            # A refused collection (an empty name, two names with one id)
+            # copies nothing; the message names the files.
+            print(f"grading collect: nothing collected: {exc}", file=sys.stderr)
+            return 2
+        for line in result.notes:
+            print(f"note: {line}")
         for line in result.skipped:
             print(f"skipped {line}")
-        print(f"collected {len(result.copied)} notebook(s) from "
-              f"{len(result.students)} student(s)")
+        print(
+            f"collected {len(result.copied)} notebook(s) from "
+            f"{len(result.students)} student(s)"
+        )
         return 0
 
     if args.step == "autograde":
@@ -159,11 +216,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.step == "grades":
         from grading.grades import write_csv
+
         for path in write_csv(course, args.out):
             print(f"wrote {path}")
         return 0
 
     from grading.feedback import write_feedback
+
     for name in _assignments(course, args.assignments):
         pages = write_feedback(course, name)
         print(f"{name}: wrote {len(pages)} feedback page(s)")

@@ -84,8 +84,7 @@ def prepare(course: Course, assignment: str) -> None:
 def submitted_students(course: Course, assignment: str) -> list[str]:
     """Return the students with a collected submission of ``assignment``."""
     folder = course.root / "submitted"
-    return sorted(p.parent.name for p in folder.glob(f"*/{assignment}")
-                  if p.is_dir())
+    return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir())
 
 
 def release_root(course: Course) -> Path:
@@ -104,12 +103,12 @@ def source_cells(course: Course, assignment: str) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     with nbgrader_environment(), Gradebook(course.db_url) as gb:
         for nb in gb.find_assignment(assignment).notebooks:
-            found[nb.name] = {c.name: c.source for c in nb.source_cells
-                              if c.locked}
+            found[nb.name] = {c.name: c.source for c in nb.source_cells if c.locked}
     return found
 
 
 # ------------------------------------------------------------ stage 1: run
+
 
 @dataclass(frozen=True)
 class _Task:
@@ -142,13 +141,13 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    report: dict[str, Any] = {"student": task.student, "notebooks": {},
-                              "notes": []}
+    report: dict[str, Any] = {"student": task.student, "notebooks": {}, "notes": []}
     present = sorted(p.stem for p in folder.glob("*.ipynb"))
     for name in sorted(set(present) - set(task.notebooks)):
         report["notes"].append(
             f"{name}.ipynb is not a notebook of this assignment and was not "
-            f"graded (expected {', '.join(n + '.ipynb' for n in task.notebooks)})")
+            f"graded (expected {', '.join(n + '.ipynb' for n in task.notebooks)})"
+        )
     for name in task.notebooks:
         path = folder / f"{name}.ipynb"
         if not path.is_file():
@@ -156,27 +155,36 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
             continue
         try:
             submitted = integrity.read_notebook(path)
-        except Exception as exc:  # noqa: BLE001 - any unreadable file
-            why = f"{name}.ipynb cannot be read as a notebook: " \
-                  f"{type(exc).__name__}: {str(exc)[:200]}"
+        except Exception as exc:
+            why = (
+                f"{name}.ipynb cannot be read as a notebook: "
+                f"{type(exc).__name__}: {str(exc)[:200]}"
+            )
             report["notes"].append(why + "; it scores 0")
             (out / f"{name}.error").write_text(why)
             continue
-        release = integrity.read_notebook(task.release / task.assignment
-                                          / f"{name}.ipynb")
+        release = integrity.read_notebook(
+            task.release / task.assignment / f"{name}.ipynb"
+        )
         clean, findings = integrity.sanitize(submitted, release)
         hidden = task.sources.get(name, {})
         for cell in clean.cells:
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
             if integrity.role(cell) in ("test", "given") and gid in hidden:
                 cell.source = hidden[gid]
-        sources = [c.source for c in clean.cells if c.cell_type == "code"
-                   and integrity.role(c) in ("given", "test")]
+        sources = [
+            c.source
+            for c in clean.cells
+            if c.cell_type == "code" and integrity.role(c) in ("given", "test")
+        ]
         workdir = sandbox.make_workdir(task.work_root, uid or 0, f"w{slot}")
         try:
             for extra in folder.rglob("*"):
-                if extra.is_file() and not extra.is_symlink() \
-                        and extra.suffix != ".ipynb":
+                if (
+                    extra.is_file()
+                    and not extra.is_symlink()
+                    and extra.suffix != ".ipynb"
+                ):
                     target = workdir / extra.relative_to(folder)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(extra, target)
@@ -184,9 +192,13 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
                 for p in workdir.rglob("*"):
                     os.chown(p, uid, uid)
             run = run_notebook(
-                clean, workdir, uid=uid, limits=executor.limits,
+                clean,
+                workdir,
+                uid=uid,
+                limits=executor.limits,
                 modules=integrity.imported_modules(sources),
-                findings=findings).as_dict()
+                findings=findings,
+            ).as_dict()
         finally:
             sandbox.remove_tree(workdir)
         for cell in clean.cells:
@@ -198,6 +210,7 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
 
 # ------------------------------------------------------------ stage 2: store
 
+
 class UseExecuted(NbGraderPreprocessor):
     """nbgrader preprocessor: take the notebook stage 1 executed.
 
@@ -207,7 +220,7 @@ class UseExecuted(NbGraderPreprocessor):
 
     staging_root = Unicode("").tag(config=True)
 
-    def preprocess(self, nb, resources):  # noqa: ANN001 - nbconvert's API
+    def preprocess(self, nb, resources):
         """Return the executed notebook of this student, or a failed one."""
         info = resources["nbgrader"]
         folder = Path(self.staging_root) / info["student"]
@@ -215,17 +228,22 @@ class UseExecuted(NbGraderPreprocessor):
         if path.is_file():
             return integrity.read_notebook(path), resources
         error = folder / f"{info['notebook']}.error"
-        why = error.read_text() if error.is_file() else \
-            "the grader could not run this notebook"
+        why = (
+            error.read_text()
+            if error.is_file()
+            else "the grader could not run this notebook"
+        )
         for cell in nb.cells:
             if integrity.is_test(cell):
-                cell.outputs = [nbformat.v4.new_output(
-                    "error", ename="NotGraded", evalue=why, traceback=[why])]
+                cell.outputs = [
+                    nbformat.v4.new_output(
+                        "error", ename="NotGraded", evalue=why, traceback=[why]
+                    )
+                ]
         return nb, resources
 
 
-def _store(course: Course, assignment: str, student: str,
-           staging: Path) -> str | None:
+def _store(course: Course, assignment: str, student: str, staging: Path) -> str | None:
     """Write one student's executed notebooks into the gradebook.
 
     Returns None, or nbgrader's reason for failing.
@@ -234,16 +252,25 @@ def _store(course: Course, assignment: str, student: str,
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
-    from nbgrader.preprocessors import (AssignLatePenalties,
-                                        CheckCellMetadata, IgnorePattern,
-                                        LimitOutput, SaveAutoGrades)
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
 
     config = course.config(assignment_id=assignment, student_id=student)
     config.BaseConverter.force = True
     config.Autograde.sanitize_preprocessors = [UseExecuted]
     config.Autograde.autograde_preprocessors = [
-        IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
     config.UseExecuted.staging_root = str(staging)
     try:
         with nbgrader_environment():
@@ -282,23 +309,27 @@ def _detections(report: dict[str, Any]) -> list[str]:
             if f["tampering"]:
                 lines.append(f"{name}: {f['kind']} in {f['cell']}: {f['detail']}")
         if run.get("restarts"):
-            lines.append(f"{name}: the kernel died {run['restarts']} time(s) "
-                         "and was restarted")
+            lines.append(
+                f"{name}: the kernel died {run['restarts']} time(s) and was restarted"
+            )
         if run.get("timeouts"):
             lines.append(f"{name}: {run['timeouts']} cell(s) timed out")
         if run.get("output_dropped"):
             lines.append(f"{name}: output beyond the limit was dropped")
         if run.get("leftover_processes"):
-            lines.append(f"{name}: {run['leftover_processes']} process(es) "
-                         "were still running and were killed")
+            lines.append(
+                f"{name}: {run['leftover_processes']} process(es) "
+                "were still running and were killed"
+            )
     return lines
 
 
 class Progress:
     """A one-line progress bar: counts, failures, time left."""
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None,
-                 width: int = 28) -> None:
+    def __init__(
+        self, total: int, label: str, stream: TextIO | None = None, width: int = 28
+    ) -> None:
         self.total, self.label, self.width = total, label, width
         self.stream = stream if stream is not None else sys.stderr
         self.done = self.failed = self.flagged = 0
@@ -314,9 +345,11 @@ class Progress:
         left = elapsed / self.done * (self.total - self.done)
         filled = round(self.width * self.done / max(self.total, 1))
         bar = "#" * filled + "." * (self.width - filled)
-        line = (f"{self.label} [{bar}] {self.done}/{self.total} graded, "
-                f"{self.failed} failed, {self.flagged} flagged, "
-                f"{elapsed:.0f} s, ~{left:.0f} s left")
+        line = (
+            f"{self.label} [{bar}] {self.done}/{self.total} graded, "
+            f"{self.failed} failed, {self.flagged} flagged, "
+            f"{elapsed:.0f} s, ~{left:.0f} s left"
+        )
         if self.tty:
             end = "\n" if self.done == self.total else ""
             self.stream.write("\r" + line + end)
@@ -325,10 +358,14 @@ class Progress:
         self.stream.flush()
 
 
-def autograde(course: Course, assignment: str,
-              students: list[str] | None = None,
-              executor: Executor | None = None, jobs: int = 1,
-              progress: TextIO | None = None) -> AutogradeResult:
+def autograde(
+    course: Course,
+    assignment: str,
+    students: list[str] | None = None,
+    executor: Executor | None = None,
+    jobs: int = 1,
+    progress: TextIO | None = None,
+) -> AutogradeResult:
     """Return the outcome of autograding ``assignment`` for ``students``.
 
     Parameters
@@ -354,7 +391,8 @@ def autograde(course: Course, assignment: str,
     """
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
-    executor = executor if executor is not None else Guarded()
+    if executor is None:
+        executor = Guarded()
     if isinstance(executor, Guarded) and executor.sandboxed:
         why = sandbox.check()
         if why:
@@ -370,8 +408,9 @@ def autograde(course: Course, assignment: str,
     return result
 
 
-def _plain(course: Course, assignment: str, names: list[str],
-           executor: LocalKernel) -> AutogradeResult:
+def _plain(
+    course: Course, assignment: str, names: list[str], executor: LocalKernel
+) -> AutogradeResult:
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
@@ -394,9 +433,14 @@ def _plain(course: Course, assignment: str, names: list[str],
     return result
 
 
-def _guarded(course: Course, assignment: str, names: list[str],
-             executor: Guarded, jobs: int,
-             progress: TextIO | None) -> AutogradeResult:
+def _guarded(
+    course: Course,
+    assignment: str,
+    names: list[str],
+    executor: Guarded,
+    jobs: int,
+    progress: TextIO | None,
+) -> AutogradeResult:
     result = AutogradeResult(assignment)
     staging = course.root / STAGING / assignment
     reports = course.root / REPORTS / assignment
@@ -409,26 +453,44 @@ def _guarded(course: Course, assignment: str, names: list[str],
     slots = context.Queue()
     for slot in range(jobs):
         slots.put(slot)
-    tasks = {student: _Task(course.root / "submitted", release_root(course),
-                            staging, work_root, assignment, student,
-                            notebooks, sources, executor)
-             for student in names}
+    tasks = {
+        student: _Task(
+            course.root / "submitted",
+            release_root(course),
+            staging,
+            work_root,
+            assignment,
+            student,
+            notebooks,
+            sources,
+            executor,
+        )
+        for student in names
+    }
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                 initializer=_init_worker,
-                                 initargs=(slots,)) as pool:
-            begun = {pool.submit(run_submission, task): student
-                     for student, task in tasks.items()}
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(slots,),
+        ) as pool:
+            begun = {
+                pool.submit(run_submission, task): student
+                for student, task in tasks.items()
+            }
             for future in as_completed(begun):
                 student = begun[future]
                 try:
                     report = future.result()
-                except Exception as exc:  # noqa: BLE001 - reported, batch goes on
-                    report = {"student": student, "notebooks": {},
-                              "notes": [f"the grader failed: "
-                                        f"{type(exc).__name__}: {exc}"]}
+                except Exception as exc:
+                    report = {
+                        "student": student,
+                        "notebooks": {},
+                        "notes": [f"the grader failed: {type(exc).__name__}: {exc}"],
+                    }
                 (reports / f"{student}.json").write_text(
-                    json.dumps(report, indent=1) + "\n")
+                    json.dumps(report, indent=1) + "\n"
+                )
                 began = time.perf_counter()
                 failure = _store(course, assignment, student, staging)
                 if failure:
@@ -438,11 +500,15 @@ def _guarded(course: Course, assignment: str, names: list[str],
                 result.detections[student] = _detections(report)
                 # The submission's own time: its runs and its storing,
                 # not the time it waited for a free job.
-                result.seconds[student] = time.perf_counter() - began + sum(
-                    run.get("seconds", 0.0)
-                    for run in report.get("notebooks", {}).values())
-                bar.update(student, failure is None,
-                           bool(result.detections[student]))
+                result.seconds[student] = (
+                    time.perf_counter()
+                    - began
+                    + sum(
+                        run.get("seconds", 0.0)
+                        for run in report.get("notebooks", {}).values()
+                    )
+                )
+                bar.update(student, failure is None, bool(result.detections[student]))
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)

@@ -11,18 +11,10 @@ guard costs and for trusted notebooks; it protects nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from traitlets.config import Config
 
 from grading.sandbox import Limits
-
-
-class Executor(Protocol):
-    """What :func:`grading.autograde.autograde` needs from an executor."""
-
-    #: A short name, shown in logs and reports.
-    name: str
 
 
 @dataclass(frozen=True)
@@ -46,8 +38,10 @@ class Guarded:
 
     def __post_init__(self) -> None:
         if not isinstance(self.limits, Limits):
-            raise TypeError(f"limits must be grading.sandbox.Limits, "
-                            f"got {type(self.limits).__name__}")
+            raise TypeError(
+                f"limits must be grading.sandbox.Limits, "
+                f"got {type(self.limits).__name__}"
+            )
 
 
 @dataclass(frozen=True)
@@ -71,8 +65,7 @@ class LocalKernel:
     def __post_init__(self) -> None:
         if not isinstance(self.timeout, int) or self.timeout <= 0:
             raise ValueError(
-                f"timeout must be a positive number of seconds, "
-                f"got {self.timeout!r}"
+                f"timeout must be a positive number of seconds, got {self.timeout!r}"
             )
 
     def configure(self, config: Config) -> None:
@@ -81,3 +74,8 @@ class LocalKernel:
         # A failing cell must not stop the notebook: every later part is
         # still graded.
         config.Execute.allow_errors = True
+
+
+#: The executors :func:`grading.autograde.autograde` knows; it grades with
+#: the guarded pipeline or with nbgrader's own, by which one it is given.
+Executor = Guarded | LocalKernel
