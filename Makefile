@@ -9,13 +9,14 @@ PY     := $(VENV)/bin/python
 # and otherwise returns at once.
 STAMP  := venv
 
-.PHONY: help venv book pdf test test-fast bench lab lock clean
+.PHONY: help venv book pdf test test-fast lint bench lab lock clean
 
 help:
 	@echo "make book       build the book into _build/html (sets up .venv first)"
 	@echo "make pdf        the book, then all of it as one PDF (_build/html/_static/activation-zoo.pdf)"
 	@echo "make test       run the whole test suite, book build included"
 	@echo "make test-fast  the suite without the slow book/notebook tests"
+	@echo "make lint       ruff (lint and layout) and mypy on src/, as make test runs them"
 	@echo "make bench      run the benchmarks and print their tables"
 	@echo "make lab        open JupyterLab in the course environment on the exercises"
 	@echo "make clean      remove _build (keeps .venv)"
@@ -42,11 +43,17 @@ pdf: $(STAMP)
 	sh scripts/install_cjk_fonts.sh
 	$(PY) scripts/build_book.py --pdf
 
-test: $(STAMP)
+test: lint
 	sh scripts/install_chromium.sh
 	sh scripts/install_cjk_fonts.sh
 	sh scripts/install_bubblewrap.sh
 	$(PY) -m pytest
+
+# Lint, layout and types, configured in pyproject.toml; make test runs it first.
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"

@@ -24,13 +24,20 @@ LANG = "zh-Hans"
 #: CJK ideographs, their extensions and compatibility forms, CJK punctuation
 #: and full-width forms: what a Chinese term of the glossary is made of.
 CJK_RUN = re.compile(
-    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+)
 #: Nodes whose text is not prose.
-SKIP = (nodes.literal, nodes.literal_block, nodes.math, nodes.math_block,
-        nodes.raw, nodes.comment)
+SKIP = (
+    nodes.literal,
+    nodes.literal_block,
+    nodes.math,
+    nodes.math_block,
+    nodes.raw,
+    nodes.comment,
+)
 
 
-class lang_span(nodes.inline):  # noqa: N801 (docutils node naming)
+class lang_span(nodes.inline):
     """Inline text in another language than the document's."""
 
 
@@ -40,7 +47,7 @@ def split_text(text: str) -> list[nodes.Node]:
     last = 0
     for match in CJK_RUN.finditer(text):
         if match.start() > last:
-            parts.append(nodes.Text(text[last:match.start()]))
+            parts.append(nodes.Text(text[last : match.start()]))
         parts.append(lang_span("", match.group(), lang=LANG))
         last = match.end()
     if last < len(text):
@@ -87,8 +94,13 @@ def _visit_plain(self, node: lang_span) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the node, its HTML form and the transform."""
     plain = (_visit_plain, _visit_plain)
-    app.add_node(lang_span, html=(visit_lang_span_html, depart_lang_span_html),
-                 latex=plain, text=plain, man=plain, texinfo=plain)
+    app.add_node(
+        lang_span,
+        html=(visit_lang_span_html, depart_lang_span_html),
+        latex=plain,
+        text=plain,
+        man=plain,
+        texinfo=plain,
+    )
     app.add_transform(MarkChinese)
-    return {"version": "1.0", "parallel_read_safe": True,
-            "parallel_write_safe": True}
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

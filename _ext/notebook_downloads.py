@@ -93,8 +93,9 @@ def excluded(app: Sphinx, docname: str) -> bool:
     return any(fnmatch.fnmatchcase(docname, p) for p in patterns)
 
 
-def add_notebook(app: Sphinx, pagename: str, templatename: str,
-                 context: dict[str, Any], doctree: Any) -> None:
+def add_notebook(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
     """Write a page's notebook and add it to the page's download menu."""
     if doctree is None or excluded(app, pagename):
         return
@@ -106,8 +107,12 @@ def add_notebook(app: Sphinx, pagename: str, templatename: str,
     nb = downloadable(nb, title)
     bad = problems(nb)
     if bad:
-        LOGGER.warning("notebook of %s not published: %s", pagename,
-                       "; ".join(bad), location=pagename)
+        LOGGER.warning(
+            "notebook of %s not published: %s",
+            pagename,
+            "; ".join(bad),
+            location=pagename,
+        )
         return
     nbformat.validate(nb)
     target = notebook_path(app.outdir, pagename)
@@ -133,5 +138,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("notebook_downloads_exclude", [], "html", [list])
     # After sphinx-book-theme has built the download menu (priority 501).
     app.connect("html-page-context", add_notebook, priority=502)
-    return {"version": "1.0", "parallel_read_safe": True,
-            "parallel_write_safe": True}
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -32,8 +32,10 @@ def choose_button(app: Sphinx, config: Config) -> None:
     options = dict(config.html_theme_options or {})
     url = repository_url(config)
     if url and not url.startswith(("https://", "http://")):
-        LOGGER.warning("repository: url: %r is not an http(s) URL; "
-                       "no repository button is shown", url)
+        LOGGER.warning(
+            "repository: url: %r is not an http(s) URL; no repository button is shown",
+            url,
+        )
         url = ""
     options["repository_url"] = url
     options["use_repository_button"] = bool(url)
@@ -47,5 +49,4 @@ def choose_button(app: Sphinx, config: Config) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Connect the decision to the configuration's start-up."""
     app.connect("config-inited", choose_button)
-    return {"version": "1.0", "parallel_read_safe": True,
-            "parallel_write_safe": True}
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

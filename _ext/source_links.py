@@ -53,8 +53,9 @@ def drop_from_index(app: Sphinx) -> list:
     return []
 
 
-def wrap_source(app: Sphinx, pagename: str, templatename: str,
-                context: dict[str, Any], doctree: Any) -> None:
+def wrap_source(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
     """Wrap the body of viewcode's module pages for ``_static/source.css``."""
     if pagename.startswith("_modules/") and "body" in context:
         context["body"] = f'<div class="viewcode-source">{context["body"]}</div>'
@@ -67,5 +68,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-before-read-docs", withhold)
     app.connect("html-collect-pages", drop_from_index, priority=400)
     app.connect("html-page-context", wrap_source)
-    return {"version": "1.0", "parallel_read_safe": True,
-            "parallel_write_safe": True}
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

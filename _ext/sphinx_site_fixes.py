@@ -24,8 +24,9 @@ def script_key(script: Any) -> tuple[str, str]:
     return str(name), repr(sorted(attributes.items()))
 
 
-def drop_repeated_scripts(app: Any, pagename: str, templatename: str,
-                          context: dict, doctree: Any) -> None:
+def drop_repeated_scripts(
+    app: Any, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
     """Keep the first of every group of identical scripts on the page."""
     scripts = context.get("script_files")
     if not scripts:

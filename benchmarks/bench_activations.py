@@ -63,11 +63,15 @@ def main() -> None:
 
     rng = np.random.default_rng(0)
     default_threads = torch.get_num_threads()
-    print(f"forward + first derivative on {args.n:,} elements; best of "
-          f"{args.repeat}; PyTorch {torch.__version__}, NumPy {np.__version__}")
-    header = (f"{'activation':<16}{'dtype':<9}{'actzoo ms':>10}{'torch 1t ms':>13}"
-              f"{'ratio 1t':>10}{f'torch {default_threads}t ms':>13}"
-              f"{f'ratio {default_threads}t':>10}")
+    print(
+        f"forward + first derivative on {args.n:,} elements; best of "
+        f"{args.repeat}; PyTorch {torch.__version__}, NumPy {np.__version__}"
+    )
+    header = (
+        f"{'activation':<16}{'dtype':<9}{'actzoo ms':>10}{'torch 1t ms':>13}"
+        f"{'ratio 1t':>10}{f'torch {default_threads}t ms':>13}"
+        f"{f'ratio {default_threads}t':>10}"
+    )
     print(header)
     print("-" * len(header))
     for dtype in (np.float64, np.float32):
@@ -79,9 +83,11 @@ def main() -> None:
             t_1 = best_time(torch_job(name, params, x), args.repeat)
             torch.set_num_threads(default_threads)
             t_n = best_time(torch_job(name, params, x), args.repeat)
-            print(f"{label:<16}{np.dtype(dtype).name:<9}{t_np * 1e3:>10.2f}"
-                  f"{t_1 * 1e3:>13.2f}{t_np / t_1:>10.2f}{t_n * 1e3:>13.2f}"
-                  f"{t_np / t_n:>10.2f}")
+            print(
+                f"{label:<16}{np.dtype(dtype).name:<9}{t_np * 1e3:>10.2f}"
+                f"{t_1 * 1e3:>13.2f}{t_np / t_1:>10.2f}{t_n * 1e3:>13.2f}"
+                f"{t_np / t_n:>10.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -68,12 +68,17 @@ def plain_nbgrader(course: Course) -> float:
         f"c.CourseDirectory.source_directory = {str(course.solutions)!r}\n"
         f"c.CourseDirectory.release_directory = {release!r}\n"
         f"c.CourseDirectory.db_url = {course.db_url!r}\n"
-        "c.Execute.timeout = 120\n")
+        "c.Execute.timeout = 120\n"
+    )
     nbgrader = Path(sys.executable).with_name("nbgrader")
     start = time.perf_counter()
     with nbgrader_environment():
-        subprocess.run([str(nbgrader), "autograde", ASSIGNMENT, "--force"],
-                       cwd=course.root, check=True, capture_output=True)
+        subprocess.run(
+            [str(nbgrader), "autograde", ASSIGNMENT, "--force"],
+            cwd=course.root,
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - start
 
 
@@ -97,32 +102,45 @@ def main() -> None:
         seconds = plain_nbgrader(course)
         rows.append(("nbgrader autograde (plain)", seconds, totals(course)))
         for label, executor, jobs in (
-                ("guarded, no sandbox, 1 job", Guarded(sandboxed=False), 1),
-                ("guarded, sandboxed, 1 job", Guarded(), 1),
-                ("guarded, sandboxed, 2 jobs", Guarded(), 2)):
+            ("guarded, no sandbox, 1 job", Guarded(sandboxed=False), 1),
+            ("guarded, sandboxed, 1 job", Guarded(), 1),
+            ("guarded, sandboxed, 2 jobs", Guarded(), 2),
+        ):
             course = fresh(label.replace(" ", "_").replace(",", ""))
             start = time.perf_counter()
-            result = autograde(course, ASSIGNMENT, executor=executor,
-                               jobs=jobs, progress=open("/dev/null", "w"))
+            result = autograde(
+                course,
+                ASSIGNMENT,
+                executor=executor,
+                jobs=jobs,
+                progress=open("/dev/null", "w"),
+            )
             seconds = time.perf_counter() - start
             assert not result.failed, result.failed
             rows.append((label, seconds, totals(course)))
 
     n = args.students
     base = rows[0][1]
-    print(f"Autograding {n} submissions of {ASSIGNMENT} "
-          f"(2 of 4 correct, 1 partly, 1 blank)\n")
-    print(f"{'grader':<30} {'seconds':>8} {'per min':>8} {'s/sub':>6} "
-          f"{'vs plain':>8}")
+    print(
+        f"Autograding {n} submissions of {ASSIGNMENT} "
+        f"(2 of 4 correct, 1 partly, 1 blank)\n"
+    )
+    print(f"{'grader':<30} {'seconds':>8} {'per min':>8} {'s/sub':>6} {'vs plain':>8}")
     for label, seconds, _ in rows:
-        print(f"{label:<30} {seconds:8.1f} {60 * n / seconds:8.1f} "
-              f"{seconds / n:6.2f} {base / seconds:7.2f}x")
+        print(
+            f"{label:<30} {seconds:8.1f} {60 * n / seconds:8.1f} "
+            f"{seconds / n:6.2f} {base / seconds:7.2f}x"
+        )
     unsandboxed, sandboxed = rows[1][1], rows[2][1]
-    print(f"\nthe sandbox adds {100 * (sandboxed / unsandboxed - 1):+.1f}% "
-          f"per submission (1 job, guarded with and without it)")
-    print(f"the guard and sandbox add "
-          f"{100 * (sandboxed / base - 1):+.1f}% per submission against "
-          f"plain nbgrader (1 job)")
+    print(
+        f"\nthe sandbox adds {100 * (sandboxed / unsandboxed - 1):+.1f}% "
+        f"per submission (1 job, guarded with and without it)"
+    )
+    print(
+        f"the guard and sandbox add "
+        f"{100 * (sandboxed / base - 1):+.1f}% per submission against "
+        f"plain nbgrader (1 job)"
+    )
     same = all(r[2] == rows[0][2] for r in rows)
     print(f"every grader gave every student the same score: {same}")
     if not same:

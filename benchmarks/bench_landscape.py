@@ -99,10 +99,7 @@ def main() -> None:
         f"{rate / 1e9:.1f} GFLOP/s; lower bound {bound:.3f} s"
     )
     print(f"{'version':<22}{'time (s)':>10}{'loop / it':>11}{'bound / it':>12}")
-    print(
-        f"{'loop (one point)':<22}{t_loop:>10.3f}{1.0:>11.2f}"
-        f"{bound / t_loop:>12.2f}"
-    )
+    print(f"{'loop (one point)':<22}{t_loop:>10.3f}{1.0:>11.2f}{bound / t_loop:>12.2f}")
     for chunk in args.chunks:
 
         def batched(chunk: int = chunk) -> np.ndarray:

@@ -30,8 +30,7 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--no-first-run",
 )
-NOT_INSTALLED = ("chromium not installed: run scripts/install_chromium.sh "
-                 "as root")
+NOT_INSTALLED = "chromium not installed: run scripts/install_chromium.sh as root"
 VIEWPORT = {"width": 1280, "height": 900}
 #: Milliseconds a page may take to load and typeset before it fails.
 TIMEOUT_MS = 30_000
@@ -67,8 +66,8 @@ def browser_missing() -> str | None:
 def launch(playwright: Playwright) -> Browser:
     """Return a headless Chromium started from ``/usr/bin/chromium``."""
     return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True,
-        args=list(CHROMIUM_ARGS))
+        executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+    )
 
 
 def new_context(browser: Browser) -> BrowserContext:
@@ -109,8 +108,7 @@ def watch(page: Page, origin: str, visit: Visit) -> None:
 
     def failed(request) -> None:
         if request.url not in blocked:
-            visit.problems.append(
-                f"request failed: {request.url} ({request.failure})")
+            visit.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def response(response) -> None:
         if response.status >= 400:
@@ -118,14 +116,12 @@ def watch(page: Page, origin: str, visit: Visit) -> None:
 
     page.route("**/*", route)
     page.on("console", console)
-    page.on("pageerror", lambda error: visit.problems.append(
-        f"page error: {error}"))
+    page.on("pageerror", lambda error: visit.problems.append(f"page error: {error}"))
     page.on("requestfailed", failed)
     page.on("response", response)
 
 
-def open_page(context: BrowserContext, url: str, origin: str
-              ) -> tuple[Page, Visit]:
+def open_page(context: BrowserContext, url: str, origin: str) -> tuple[Page, Visit]:
     """Return a page loaded from ``url`` and typeset, with its ``Visit``.
 
     ``load_ms`` runs from navigation start to the end of the load event,
@@ -138,7 +134,8 @@ def open_page(context: BrowserContext, url: str, origin: str
     start = time.perf_counter()
     page.goto(url, wait_until="load")
     navigation = page.evaluate(
-        "() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+        "() => performance.getEntriesByType('navigation')[0].loadEventEnd"
+    )
     visit.load_ms = float(navigation or 1000 * (time.perf_counter() - start))
     typeset = page.evaluate(MATHJAX_DONE)
     visit.typeset = typeset is not None

@@ -70,8 +70,9 @@ def refresh_cache(root: Path, output: Path) -> bool:
     return stale
 
 
-def build(root: Path, output: Path | None = None, rebuild_all: bool = False,
-          pdf: bool = False) -> int:
+def build(
+    root: Path, output: Path | None = None, rebuild_all: bool = False, pdf: bool = False
+) -> int:
     """Run ``jupyter-book build`` on ``root``; return its exit status.
 
     With ``pdf``, a successful build is followed by the single-page build
@@ -79,14 +80,24 @@ def build(root: Path, output: Path | None = None, rebuild_all: bool = False,
     """
     output = root if output is None else output
     if refresh_cache(root, output):
-        print("build_book: src/ or the dependency pins changed: "
-              "the execution cache was emptied", flush=True)
+        print(
+            "build_book: src/ or the dependency pins changed: "
+            "the execution cache was emptied",
+            flush=True,
+        )
         # Sphinx skips pages whose source did not change; make it re-read
         # them all so that the emptied cache is actually refilled.
         rebuild_all = True
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(root), "--warningiserror", "--keep-going",
-           "--path-output", str(output)]
+    cmd = [
+        str(jb),
+        "build",
+        str(root),
+        "--warningiserror",
+        "--keep-going",
+        "--path-output",
+        str(output),
+    ]
     if rebuild_all:
         cmd.append("--all")
     env = dict(os.environ)
@@ -105,8 +116,17 @@ def build(root: Path, output: Path | None = None, rebuild_all: bool = False,
 def build_pdf(root: Path, output: Path, env: dict[str, str]) -> int:
     """Build ``_build/singlehtml`` and print it to the site's PDF."""
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(root), "--builder", "singlehtml",
-           "--warningiserror", "--keep-going", "--path-output", str(output)]
+    cmd = [
+        str(jb),
+        "build",
+        str(root),
+        "--builder",
+        "singlehtml",
+        "--warningiserror",
+        "--keep-going",
+        "--path-output",
+        str(output),
+    ]
     status = subprocess.call(cmd, env=env, cwd=root)
     if status:
         return status
@@ -115,8 +135,7 @@ def build_pdf(root: Path, output: Path, env: dict[str, str]) -> int:
 
     target = output / "_build" / "html" / PDF
     try:
-        problems = print_pdf.print_pdf(output / "_build" / "singlehtml",
-                                       target)
+        problems = print_pdf.print_pdf(output / "_build" / "singlehtml", target)
     except RuntimeError as error:
         print(f"build_book: {error}", file=sys.stderr)
         return 1
@@ -130,19 +149,27 @@ def build_pdf(root: Path, output: Path, env: dict[str, str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=ROOT,
-                        help="book folder (default: this repository)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="build into OUTPUT/_build (default: the root)")
-    parser.add_argument("--all", action="store_true",
-                        help="rewrite every page, not only changed ones")
-    parser.add_argument("--pdf", action="store_true",
-                        help="also print the book as one PDF "
-                             f"(_build/html/{PDF.as_posix()}; needs Chromium)")
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="book folder (default: this repository)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="build into OUTPUT/_build (default: the root)",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="rewrite every page, not only changed ones"
+    )
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the book as one PDF "
+        f"(_build/html/{PDF.as_posix()}; needs Chromium)",
+    )
     args = parser.parse_args(argv)
     output = None if args.output is None else args.output.resolve()
-    return build(args.root.resolve(), output, rebuild_all=args.all,
-                 pdf=args.pdf)
+    return build(args.root.resolve(), output, rebuild_all=args.all, pdf=args.pdf)
 
 
 if __name__ == "__main__":

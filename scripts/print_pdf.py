@@ -77,27 +77,35 @@ def print_pdf(singlehtml: Path, pdf: Path) -> list[str]:
         try:
             context = browse_site.new_context(browser)
             context.set_default_timeout(TIMEOUT_MS)
-            page, visit = browse_site.open_page(context, url + ROOT_PAGE,
-                                                url)
+            page, visit = browse_site.open_page(context, url + ROOT_PAGE, url)
             # The single-page build writes no search index (there is no
             # search in a PDF), but the theme's pages still ask for one.
-            problems = [p for p in visit.problems
-                        if "searchindex.js" not in p]
+            problems = [p for p in visit.problems if "searchindex.js" not in p]
             if not visit.typeset:
                 problems.append("MathJax did not typeset the book")
-            problems += [f"figure did not load: {src}"
-                         for src in page.evaluate(LOAD_IMAGES)]
+            problems += [
+                f"figure did not load: {src}" for src in page.evaluate(LOAD_IMAGES)
+            ]
             page.add_style_tag(content=PRINT_CSS)
             page.emulate_media(media="print")
-            page.pdf(path=str(pdf), format="A4", print_background=True,
-                     margin={"top": "18mm", "bottom": "18mm",
-                             "left": "16mm", "right": "16mm"},
-                     display_header_footer=True,
-                     header_template="<span></span>",
-                     footer_template=(
-                         '<div style="font-size:8px;width:100%;'
-                         'text-align:center"><span class="pageNumber">'
-                         "</span></div>"))
+            page.pdf(
+                path=str(pdf),
+                format="A4",
+                print_background=True,
+                margin={
+                    "top": "18mm",
+                    "bottom": "18mm",
+                    "left": "16mm",
+                    "right": "16mm",
+                },
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=(
+                    '<div style="font-size:8px;width:100%;'
+                    'text-align:center"><span class="pageNumber">'
+                    "</span></div>"
+                ),
+            )
             context.close()
         finally:
             browser.close()

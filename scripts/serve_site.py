@@ -22,6 +22,7 @@ import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -30,13 +31,14 @@ HOST = "127.0.0.1"
 NON_PAGE_DIRS = ("_static", "_sources", "_downloads", "_images")
 #: A page that only forwards the reader, like Jupyter Book's index.html.
 REFRESH = re.compile(
-    r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"', re.I)
+    r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"', re.I
+)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serve files without logging each request to stderr."""
 
-    extensions_map = {
+    extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".ipynb": "application/x-ipynb+json",
         ".woff": "font/woff",
@@ -60,12 +62,14 @@ def serve(html_dir: Path = HTML, port: int = 0) -> Iterator[str]:
     if not (html_dir / "index.html").is_file():
         raise FileNotFoundError(
             f"{html_dir} holds no built book (no index.html): "
-            "run `make book` or scripts/build_book.py first")
+            "run `make book` or scripts/build_book.py first"
+        )
     handler = functools.partial(QuietHandler, directory=str(html_dir))
     server = http.server.ThreadingHTTPServer((HOST, port), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever,
-                              name="serve_site", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, name="serve_site", daemon=True
+    )
     thread.start()
     try:
         yield f"http://{HOST}:{server.server_address[1]}/"
@@ -109,8 +113,13 @@ def site_pages(html_dir: Path = HTML) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("html", nargs="?", type=Path, default=HTML,
-                        help="built site (default: _build/html)")
+    parser.add_argument(
+        "html",
+        nargs="?",
+        type=Path,
+        default=HTML,
+        help="built site (default: _build/html)",
+    )
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     with serve(args.html, args.port) as url:

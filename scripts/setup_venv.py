@@ -87,9 +87,7 @@ def install_torch(venv: Path, version: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
-    parser.add_argument(
-        "--lock", type=Path, default=ROOT / "requirements-lock.txt"
-    )
+    parser.add_argument("--lock", type=Path, default=ROOT / "requirements-lock.txt")
     args = parser.parse_args()
 
     if sys.version_info[:2] < MINIMUM:

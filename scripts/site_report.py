@@ -45,18 +45,23 @@ def measure(html_dir: Path, repeat: int) -> dict[str, tuple[float, float]]:
                 context.close()
                 loads.append(visit.load_ms)
                 readies.append(visit.ready_ms)
-            times[page_name] = (statistics.median(loads),
-                                statistics.median(readies))
+            times[page_name] = (statistics.median(loads), statistics.median(readies))
         browser.close()
     return times
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("html", nargs="?", type=Path, default=HTML,
-                        help="built site (default: _build/html)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="loads per page; the median is shown")
+    parser.add_argument(
+        "html",
+        nargs="?",
+        type=Path,
+        default=HTML,
+        help="built site (default: _build/html)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="loads per page; the median is shown"
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -68,10 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     static = folder_size(html_dir / "_static")
     pages = site_pages(html_dir)
     print(f"site: {html_dir}")
-    print(f"size: {total / MB:.1f} MB ({static / MB:.1f} MB of it theme and "
-          f"MathJax assets in _static/)")
-    print(f"pages: {len(pages)} ({len(html_files(html_dir))} HTML files "
-          "with redirects)")
+    print(
+        f"size: {total / MB:.1f} MB ({static / MB:.1f} MB of it theme and "
+        f"MathJax assets in _static/)"
+    )
+    print(
+        f"pages: {len(pages)} ({len(html_files(html_dir))} HTML files with redirects)"
+    )
 
     reason = browser_missing()
     if reason:
@@ -84,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{page_name:<{width}}  {load:8.0f}  {ready:8.0f}")
     slowest = max(times, key=lambda p: times[p][1])
     load, ready = times[slowest]
-    print(f"\nslowest: {slowest}, ready after {ready:.0f} ms "
-          f"(load event {load:.0f} ms; median of {args.repeat})")
+    print(
+        f"\nslowest: {slowest}, ready after {ready:.0f} ms "
+        f"(load event {load:.0f} ms; median of {args.repeat})"
+    )
     return 0
 
 

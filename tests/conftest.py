@@ -28,9 +28,7 @@ from hypothesis import settings
 
 # Property tests draw the same examples on every run (derandomised), so a
 # failure can be repeated and a green run means the same thing each time.
-settings.register_profile(
-    "course", max_examples=150, deadline=None, derandomize=True
-)
+settings.register_profile("course", max_examples=150, deadline=None, derandomize=True)
 settings.load_profile("course")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +75,10 @@ def toc_parts() -> dict[str, list[str]]:
 
     Only a part's chapters are listed, not their sections.
     """
-    return {part["caption"]: [c["file"] for c in part.get("chapters", [])]
-            for part in toc().get("parts", [])}
+    return {
+        part["caption"]: [c["file"] for c in part.get("chapters", [])]
+        for part in toc().get("parts", [])
+    }
 
 
 @pytest.fixture(scope="session")
@@ -116,8 +116,10 @@ def site_html(built_book) -> Path:
     """Return ``_build/html`` holding this session's fresh build of the book."""
     proc, html = built_book
     if proc.returncode != 0:
-        pytest.fail("the book did not build:\n"
-                    + (proc.stdout + proc.stderr)[-3000:], pytrace=False)
+        pytest.fail(
+            "the book did not build:\n" + (proc.stdout + proc.stderr)[-3000:],
+            pytrace=False,
+        )
     publish(html, SITE)
     return SITE
 
@@ -126,8 +128,7 @@ def load_script(name: str):
     """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)

@@ -43,8 +43,23 @@ CASES = [(name, {}) for name in ACTIVATIONS] + [
 ]
 CASE_IDS = [f"{n}-{p}" if p else n for n, p in CASES]
 
-EXTREMES = [1e4, -1e4, 750.0, -750.0, 1e-300, -1e-300, 0.0, -0.0,
-            math.inf, -math.inf, 1e300, -1e300, 20.0, 40.0, -40.0]
+EXTREMES = [
+    1e4,
+    -1e4,
+    750.0,
+    -750.0,
+    1e-300,
+    -1e-300,
+    0.0,
+    -0.0,
+    math.inf,
+    -math.inf,
+    1e300,
+    -1e300,
+    20.0,
+    40.0,
+    -40.0,
+]
 TOL = {
     np.float64: {"rtol": 1e-12, "atol": 1e-14},
     np.float32: {"rtol": 2e-6, "atol": 1e-6},
@@ -86,9 +101,7 @@ def test_agrees_with_pytorch(name, params, dtype):
         tol = dict(TOL[dtype])
         if order == 2 and dtype is np.float64:
             tol["rtol"] = 1e-8
-        np.testing.assert_allclose(
-            a, expected, **tol, err_msg=f"{name} order {order}"
-        )
+        np.testing.assert_allclose(a, expected, **tol, err_msg=f"{name} order {order}")
         if torch_nan.any():
             assert ACTIVATIONS[name].smoothness == "Cinf", (name, x[torch_nan])
 
@@ -133,7 +146,10 @@ def test_derivatives_match_central_differences(name, params):
         upper = act.derivative(x + h, order - 1, **params)
         fd = (upper - lower) / (2 * h)
         np.testing.assert_allclose(
-            act.derivative(x, order, **params), fd, rtol=1e-7, atol=1e-8,
+            act.derivative(x, order, **params),
+            fd,
+            rtol=1e-7,
+            atol=1e-8,
             err_msg=f"{name} order {order}",
         )
 
@@ -145,7 +161,10 @@ def test_derivatives_match_central_differences(name, params):
 def test_dtype_shape_and_scalars(name, params):
     act = ACTIVATIONS[name]
     for order in range(3):
-        f = lambda x: act.derivative(x, order, **params)  # noqa: E731
+
+        def f(x, order=order):
+            return act.derivative(x, order, **params)
+
         x32 = np.linspace(-3, 3, 24, dtype=np.float32).reshape(2, 3, 4)
         out = f(x32)
         assert out.dtype == np.float32 and out.shape == (2, 3, 4)
@@ -209,8 +228,17 @@ def test_bad_input_gets_a_clear_error(call, error, match):
 
 
 def test_registry_is_complete_and_consistent():
-    assert list(ACTIVATIONS) == ["relu", "leaky_relu", "elu", "selu", "celu",
-                                 "softplus", "silu", "gelu", "mish"]
+    assert list(ACTIVATIONS) == [
+        "relu",
+        "leaky_relu",
+        "elu",
+        "selu",
+        "celu",
+        "softplus",
+        "silu",
+        "gelu",
+        "mish",
+    ]
     import actzoo
 
     for name, act in ACTIVATIONS.items():

@@ -57,8 +57,13 @@ def blank() -> dict:
 
 
 def code(source: str) -> dict:
-    return {"cell_type": "code", "metadata": {}, "source": source,
-            "outputs": [], "execution_count": None}
+    return {
+        "cell_type": "code",
+        "metadata": {},
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+    }
 
 
 def with_cell(nb: dict, source: str, after: str | None = "setup") -> dict:
@@ -72,8 +77,7 @@ def with_cell(nb: dict, source: str, after: str | None = "setup") -> dict:
 
 
 def graded_cells(nb: dict) -> list[dict]:
-    return [c for c in nb["cells"]
-            if c["metadata"].get("nbgrader", {}).get("grade")]
+    return [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
 
 
 def tagged(nb: dict) -> dict:
@@ -272,8 +276,9 @@ def _write(folder: Path, nb: dict | str) -> None:
     path.write_text(nb if isinstance(nb, str) else json.dumps(nb))
 
 
-def _submissions(port: int, course: Path = Path("/nowhere")
-                 ) -> dict[str, tuple[object, float]]:
+def _submissions(
+    port: int, course: Path = Path("/nowhere")
+) -> dict[str, tuple[object, float]]:
     """Return ``{student: (notebook or callable(folder), expected score)}``."""
     ok = solved()
     partial = solved({"relu", "leaky_relu"})
@@ -292,18 +297,33 @@ def _submissions(port: int, course: Path = Path("/nowhere")
         "hidden_tracebacks": (with_cell(blank(), HIDDEN_TRACEBACK), 0.0),
         "background_thread": (with_cell(blank(), BACKGROUND_THREAD), 0.0),
         "edited_tests_blank": (edited(blank(), set(POINTS)), 0.0),
-        "edited_test_correct": (edited(ok, {"test_relu"}),
-                                score_without("test_relu")),
-        "deleted_tests": (deleted(ok, {"test_relu", "test_elu"}),
-                          score_without("test_relu", "test_elu")),
+        "edited_test_correct": (edited(ok, {"test_relu"}), score_without("test_relu")),
+        "deleted_tests": (
+            deleted(ok, {"test_relu", "test_elu"}),
+            score_without("test_relu", "test_elu"),
+        ),
         "deleted_tests_blank": (deleted(blank(), set(POINTS)), 0.0),
         "retagged_tests_blank": (retagged(blank()), 0.0),
-        "retagged_test_correct": (retagged(ok, {"test_silu"}),
-                                  score_without("test_silu")),
-        "steals_and_writes": (with_cell(ok, STEAL.format(targets=[
-            str(course / "gradebook.db"), str(REPO / "solutions"),
-            str(SOURCE), str(course / "submitted"),
-            str(Path.home() / ".bashrc")]), after=None), FULL),
+        "retagged_test_correct": (
+            retagged(ok, {"test_silu"}),
+            score_without("test_silu"),
+        ),
+        "steals_and_writes": (
+            with_cell(
+                ok,
+                STEAL.format(
+                    targets=[
+                        str(course / "gradebook.db"),
+                        str(REPO / "solutions"),
+                        str(SOURCE),
+                        str(course / "submitted"),
+                        str(Path.home() / ".bashrc"),
+                    ]
+                ),
+                after=None,
+            ),
+            FULL,
+        ),
         "plants_files": (with_cell(ok, PLANT, after=None), FULL),
         "z_finds_no_plants": (with_cell(ok, CHECK_PLANTED), FULL),
         "setsid_child": (with_cell(ok, SETSID), FULL),
@@ -312,8 +332,10 @@ def _submissions(port: int, course: Path = Path("/nowhere")
         "infinite_loop": (with_cell(ok, INFINITE_LOOP, after="relu"), FULL),
         "huge_output": (with_cell(ok, FLOOD, after="relu"), FULL),
         "exits_in_a_cell": (with_cell(ok, EXIT_IN_CELL, after="elu"), FULL),
-        "exits_in_a_test": (with_cell(ok, EXIT_IN_SOFTPLUS, after="softplus"),
-                            score_without("test_softplus")),
+        "exits_in_a_test": (
+            with_cell(ok, EXIT_IN_SOFTPLUS, after="softplus"),
+            score_without("test_softplus"),
+        ),
         "network": (with_cell(ok, NETWORK.format(port=port)), FULL),
         "malformed_json": (json.dumps(ok)[:5000], 0.0),
         "renamed_notebook": ("renamed", 0.0),
@@ -368,19 +390,24 @@ def batch(tmp_path_factory):
     before = {
         "solutions": _digest(REPO / "solutions"),
         "submitted": _digest(submitted),
-        "home_startup": sorted(home_startup.glob("*")) if home_startup.is_dir()
-        else [],
+        "home_startup": sorted(home_startup.glob("*")) if home_startup.is_dir() else [],
         "tmp_planted": Path("/tmp/planted.py").exists(),
     }
-    executor = Guarded(limits=sandbox.Limits(cell_timeout=20, wall=300,
-                                             memory=2 << 30, processes=64))
+    executor = Guarded(
+        limits=sandbox.Limits(cell_timeout=20, wall=300, memory=2 << 30, processes=64)
+    )
     result = autograde(course, ASSIGNMENT, executor=executor, jobs=2)
     stop.set()
     thread.join()
     listener.close()
-    return {"course": course, "result": result, "submissions": submissions,
-            "before": before, "connections": connections,
-            "home_startup": home_startup}
+    return {
+        "course": course,
+        "result": result,
+        "submissions": submissions,
+        "before": before,
+        "connections": connections,
+        "home_startup": home_startup,
+    }
 
 
 def _totals(course: Course) -> dict[str, float]:
@@ -391,16 +418,18 @@ def _totals(course: Course) -> dict[str, float]:
 
 
 def test_there_are_at_least_fifteen_kinds_of_attack():
-    kinds = set(_submissions(1)) - {"correct_a", "correct_b", "partial",
-                                    "blank"}
+    kinds = set(_submissions(1)) - {"correct_a", "correct_b", "partial", "blank"}
     assert len(kinds) >= 15
 
 
 def test_every_submission_gets_its_expected_score(batch):
     totals = _totals(batch["course"])
     expected = {s: score for s, (_, score) in batch["submissions"].items()}
-    wrong = {s: (totals.get(s, 0.0), want) for s, want in expected.items()
-             if totals.get(s, 0.0) != want}
+    wrong = {
+        s: (totals.get(s, 0.0), want)
+        for s, want in expected.items()
+        if totals.get(s, 0.0) != want
+    }
     assert not wrong, f"(got, expected): {wrong}"
 
 
@@ -413,8 +442,9 @@ def test_the_course_folder_and_machine_are_intact(batch):
     before = batch["before"]
     assert _digest(REPO / "solutions") == before["solutions"]
     submitted = batch["course"].root / "submitted"
-    assert _digest(submitted) == before["submitted"], \
+    assert _digest(submitted) == before["submitted"], (
         "a submission changed what students handed in"
+    )
     home = batch["home_startup"]
     now = sorted(home.glob("*")) if home.is_dir() else []
     assert now == before["home_startup"]
@@ -434,15 +464,22 @@ def test_nothing_keeps_running(batch):
 def test_the_report_names_what_was_detected(batch):
     detections = batch["result"].detections
     expect = {
-        "skip_execution_tags": "tags", "input_transformer": "transform",
+        "skip_execution_tags": "tags",
+        "input_transformer": "transform",
         "canary_thief": "input_transformers_post",
-        "patched_numpy": "numpy.allclose", "rebound_checks": "assert_close",
-        "always_equal": "__eq__", "hidden_tracebacks": "showtraceback",
-        "background_thread": "threading", "edited_tests_blank": "edited",
-        "deleted_tests": "deleted", "retagged_tests_blank": "retagged",
+        "patched_numpy": "numpy.allclose",
+        "rebound_checks": "assert_close",
+        "always_equal": "__eq__",
+        "hidden_tracebacks": "showtraceback",
+        "background_thread": "threading",
+        "edited_tests_blank": "edited",
+        "deleted_tests": "deleted",
+        "retagged_tests_blank": "retagged",
         "infinite_loop": "timed out",
-        "huge_output": "dropped", "exits_in_a_cell": "died",
-        "malformed_json": "cannot be read", "renamed_notebook": "not a notebook",
+        "huge_output": "dropped",
+        "exits_in_a_cell": "died",
+        "malformed_json": "cannot be read",
+        "renamed_notebook": "not a notebook",
         "missing_notebook": "missing",
     }
     for student, word in expect.items():
@@ -455,13 +492,24 @@ def test_the_report_names_what_was_detected(batch):
 
 
 def test_secrets_stay_out_of_reach(batch):
-    graded = (batch["course"].root / "autograded" / "steals_and_writes"
-              / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    graded = (
+        batch["course"].root
+        / "autograded"
+        / "steals_and_writes"
+        / ASSIGNMENT
+        / f"{ASSIGNMENT}.ipynb"
+    )
     cells = json.loads(graded.read_text())["cells"]
-    text = "".join("".join(o.get("text", "")) for c in cells
-                   for o in c.get("outputs", []))
+    text = "".join(
+        "".join(o.get("text", "")) for c in cells for o in c.get("outputs", [])
+    )
     assert "FOUND []\n" in text, text
     assert "WROTE" not in text and "cannot write" in text
-    flood = (batch["course"].root / "autograded" / "huge_output"
-             / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    flood = (
+        batch["course"].root
+        / "autograded"
+        / "huge_output"
+        / ASSIGNMENT
+        / f"{ASSIGNMENT}.ipynb"
+    )
     assert flood.stat().st_size < 8 << 20

@@ -6,7 +6,6 @@ import importlib.util
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -184,7 +183,9 @@ def test_glued_figures_are_shown_once(built_book):
     for path in executed:
         for cell in json.loads(path.read_text()).get("cells", []):
             outputs = cell.get("outputs", [])
-            glued = any("application/papermill.record/image/png"
-                        in o.get("data", {}) for o in outputs)
+            glued = any(
+                "application/papermill.record/image/png" in o.get("data", {})
+                for o in outputs
+            )
             shown = any("image/png" in o.get("data", {}) for o in outputs)
             assert not (glued and shown), (path.name, cell.get("source", "")[:80])

@@ -48,8 +48,7 @@ def test_relu_zero_gradient_probability_is_one_half_3197617(noise):
 @pytest.mark.parametrize("noise", sorted(NOISE_LAWS))
 @pytest.mark.parametrize("alpha", [1e-4, 0.01, 0.3])
 def test_leaky_relu_zero_gradient_probability_is_zero_3197617(noise, alpha):
-    assert zero_gradient_probability("leaky_relu", noise=noise,
-                                     alpha=alpha) == 0.0
+    assert zero_gradient_probability("leaky_relu", noise=noise, alpha=alpha) == 0.0
     # Exact zeros included: the leak's slope at the kink is alpha, not 0.
     z = np.concatenate([sample_symmetric(N, noise=noise, seed=6), [0.0, -0.0]])
     assert zero_gradient_fraction("leaky_relu", z, alpha=alpha) == 0.0
@@ -61,8 +60,11 @@ def test_zero_gradient_fraction_agrees_with_torch_autograd_3197617():
     t = torch.tensor(z, requires_grad=True)
     for name, f, params in [
         ("relu", torch.relu, {}),
-        ("leaky_relu", lambda u: torch.nn.functional.leaky_relu(u, 0.01),
-         {"alpha": 0.01}),
+        (
+            "leaky_relu",
+            lambda u: torch.nn.functional.leaky_relu(u, 0.01),
+            {"alpha": 0.01},
+        ),
         ("elu", torch.nn.functional.elu, {}),
     ]:
         (g,) = torch.autograd.grad(f(t).sum(), t)
@@ -77,8 +79,7 @@ def test_shifted_zero_gradient_probability_is_the_normal_cdf_3197617(loc):
     expected = stats.norm.cdf(-loc / 0.5)
     got = zero_gradient_probability("relu", loc=loc, scale=0.5)
     assert got == pytest.approx(expected, abs=1e-15)
-    assert zero_gradient_probability("leaky_relu", loc=loc, scale=0.5,
-                                     alpha=0.0) == got
+    assert zero_gradient_probability("leaky_relu", loc=loc, scale=0.5, alpha=0.0) == got
     assert zero_gradient_probability("elu", loc=loc, scale=0.5) == 0.0
     z = loc + sample_symmetric(N, scale=0.5, seed=8)
     assert abs(zero_gradient_fraction("relu", z) - expected) < TOL
@@ -117,8 +118,7 @@ def _torch_unit_run(alpha: float, lr: float, steps: int) -> np.ndarray:
 
 
 def test_relu_unit_with_negative_pre_activation_never_moves_3197628():
-    run = train_unit(W0, B0, X0, TARGET, activation="relu", lr=0.5,
-                     steps=10_000)
+    run = train_unit(W0, B0, X0, TARGET, activation="relu", lr=0.5, steps=10_000)
     assert run.z[0] == pytest.approx(-1.0, abs=1e-15)
     # Bit-identical weights after ten thousand steps: the update is 0.0.
     assert np.array_equal(run.w, np.broadcast_to(W0, run.w.shape))
@@ -131,16 +131,19 @@ def test_relu_unit_with_negative_pre_activation_never_moves_3197628():
 def test_train_unit_matches_torch_autograd_3197628(alpha):
     # Agreement to 1e-12: both do the same float64 arithmetic up to
     # rounding order, over 300 steps of a contracting iteration.
-    run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
-                     alpha=alpha, lr=0.05, steps=300)
-    np.testing.assert_allclose(run.z, _torch_unit_run(alpha, 0.05, 300),
-                               rtol=0, atol=1e-12)
+    run = train_unit(
+        W0, B0, X0, TARGET, activation="leaky_relu", alpha=alpha, lr=0.05, steps=300
+    )
+    np.testing.assert_allclose(
+        run.z, _torch_unit_run(alpha, 0.05, 300), rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("alpha", [1e-3, 0.01, 0.1])
 def test_any_positive_leak_moves_and_revives_the_unit_3197639(alpha):
-    run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
-                     alpha=alpha, lr=0.05, steps=20_000)
+    run = train_unit(
+        W0, B0, X0, TARGET, activation="leaky_relu", alpha=alpha, lr=0.05, steps=20_000
+    )
     assert not np.array_equal(run.w[1], run.w[0])
     # z rises monotonically while negative, crosses 0, then the unit learns
     # with slope 1 and fits the target.
@@ -152,8 +155,9 @@ def test_any_positive_leak_moves_and_revives_the_unit_3197639(alpha):
 
 def test_revival_time_shrinks_with_the_leak_3197639():
     steps = [
-        train_unit(W0, B0, X0, TARGET, activation="leaky_relu", alpha=a,
-                   lr=0.05, steps=20_000).revival_step
+        train_unit(
+            W0, B0, X0, TARGET, activation="leaky_relu", alpha=a, lr=0.05, steps=20_000
+        ).revival_step
         for a in (0.003, 0.01, 0.03, 0.1)
     ]
     assert all(s is not None for s in steps)
@@ -169,16 +173,18 @@ def test_revival_time_matches_the_linearised_estimate_3197639(alpha):
     lr = 0.05
     z0 = float(W0 @ X0 + B0)
     estimate = abs(z0) / (lr * (X0 @ X0 + 1) * alpha * TARGET)
-    run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
-                     alpha=alpha, lr=lr, steps=5_000)
+    run = train_unit(
+        W0, B0, X0, TARGET, activation="leaky_relu", alpha=alpha, lr=lr, steps=5_000
+    )
     assert run.revival_step == pytest.approx(estimate, rel=0.02)
 
 
 @pytest.mark.parametrize("alpha", [1e-3, 0.05, 0.5])
 def test_one_step_pre_activation_change_matches_simulation_3197628(alpha):
     z0 = float(W0 @ X0 + B0)
-    run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
-                     alpha=alpha, lr=0.1, steps=1)
+    run = train_unit(
+        W0, B0, X0, TARGET, activation="leaky_relu", alpha=alpha, lr=0.1, steps=1
+    )
     expected = run.z[1] - run.z[0]
     got = preactivation_change(alpha, z0, X0, TARGET, 0.1)
     assert got == pytest.approx(expected, rel=1e-12)
@@ -190,8 +196,9 @@ def test_smallest_alpha_closed_form_matches_simulation_3197628(delta, lr):
     z0 = float(W0 @ X0 + B0)
 
     def simulated_gain(alpha: float) -> float:
-        run = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
-                         alpha=alpha, lr=lr, steps=1)
+        run = train_unit(
+            W0, B0, X0, TARGET, activation="leaky_relu", alpha=alpha, lr=lr, steps=1
+        )
         return float(run.z[1] - run.z[0]) - delta
 
     # Root of the simulated one-step gain, found by Brent's method to 1e-15.
@@ -206,10 +213,26 @@ def test_smallest_alpha_closed_form_matches_simulation_3197628(delta, lr):
 def test_smallest_alpha_revives_the_unit_in_one_step_3197628():
     z0 = float(W0 @ X0 + B0)
     alpha = min_alpha_for_update(z0, X0, TARGET, 0.1, -z0)
-    after = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
-                       alpha=alpha * (1 + 1e-9), lr=0.1, steps=1).z[1]
-    before = train_unit(W0, B0, X0, TARGET, activation="leaky_relu",
-                        alpha=alpha * (1 - 1e-6), lr=0.1, steps=1).z[1]
+    after = train_unit(
+        W0,
+        B0,
+        X0,
+        TARGET,
+        activation="leaky_relu",
+        alpha=alpha * (1 + 1e-9),
+        lr=0.1,
+        steps=1,
+    ).z[1]
+    before = train_unit(
+        W0,
+        B0,
+        X0,
+        TARGET,
+        activation="leaky_relu",
+        alpha=alpha * (1 - 1e-6),
+        lr=0.1,
+        steps=1,
+    ).z[1]
     assert after >= 0 > before
 
 
@@ -258,9 +281,17 @@ def test_large_learning_rate_leaves_more_dead_relu_units_3197628():
     X, y = two_moons(200, 0.1, seed=0)
     final = {}
     for name, params in [("relu", {}), ("leaky_relu", {"alpha": 0.01})]:
-        final[name] = np.mean([
-            train(MLP([2, 32, 32, 2], name, seed=s, **params), X, y,
-                  optimizer="adam", lr=0.1, steps=150).final_dead_fraction
-            for s in range(3)
-        ])
+        final[name] = np.mean(
+            [
+                train(
+                    MLP([2, 32, 32, 2], name, seed=s, **params),
+                    X,
+                    y,
+                    optimizer="adam",
+                    lr=0.1,
+                    steps=150,
+                ).final_dead_fraction
+                for s in range(3)
+            ]
+        )
     assert final["relu"] > final["leaky_relu"] + 0.05

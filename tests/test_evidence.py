@@ -38,10 +38,22 @@ def test_each_copy_trains_as_the_single_network_does(name):
 
 
 def test_copies_do_not_interact_and_sgd_works():
-    both = E.train_seeds(E.SeedBatchMLP(SIZES, "silu", [1, 2], dtype=torch.float64),
-                         X, Y, steps=25, optimizer="sgd", lr=0.5)
-    alone = E.train_seeds(E.SeedBatchMLP(SIZES, "silu", [2], dtype=torch.float64),
-                          X, Y, steps=25, optimizer="sgd", lr=0.5)
+    both = E.train_seeds(
+        E.SeedBatchMLP(SIZES, "silu", [1, 2], dtype=torch.float64),
+        X,
+        Y,
+        steps=25,
+        optimizer="sgd",
+        lr=0.5,
+    )
+    alone = E.train_seeds(
+        E.SeedBatchMLP(SIZES, "silu", [2], dtype=torch.float64),
+        X,
+        Y,
+        steps=25,
+        optimizer="sgd",
+        lr=0.5,
+    )
     np.testing.assert_allclose(both.loss[1], alone.loss[0], rtol=1e-12)
     assert both.loss[0, -1] < both.loss[0, 0]
 
@@ -56,8 +68,9 @@ def test_recorded_means_and_gradient_norms_are_the_networks():
     assert runs.mean_activation[0, 0, 1] == pytest.approx(h2.mean().item(), rel=1e-12)
     loss = torch.nn.functional.cross_entropy(net(X), Y)
     grads = torch.autograd.grad(loss, [layer.weight for layer in net.layers])
-    np.testing.assert_allclose(runs.grad_norm[0, 0], [g.norm().item() for g in grads],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        runs.grad_norm[0, 0], [g.norm().item() for g in grads], rtol=1e-12
+    )
 
 
 def test_batchnorm_centres_and_scales_each_unit_and_test_uses_training_stats():
@@ -66,8 +79,11 @@ def test_batchnorm_centres_and_scales_each_unit_and_test_uses_training_stats():
     for z, (_, raw_var) in zip(pres, stats):
         np.testing.assert_allclose(z.mean(dim=1).detach(), 0, atol=1e-12)
         # variance v / (v + eps), eps = 1e-5 keeping 1/sqrt finite
-        np.testing.assert_allclose(z.var(dim=1, unbiased=False).detach(),
-                                   (raw_var / (raw_var + 1e-5))[:, 0], rtol=1e-12)
+        np.testing.assert_allclose(
+            z.var(dim=1, unbiased=False).detach(),
+            (raw_var / (raw_var + 1e-5))[:, 0],
+            rtol=1e-12,
+        )
     # One example alone, normalised with the batch's statistics, gives the
     # same output as inside the batch.
     whole = stack.forward_all(X, stats)[0]
@@ -81,9 +97,12 @@ def test_mean_centring_removes_the_mean_and_keeps_the_spread():
     z_plain = plain.forward_all(X)[1][0]
     z_centred = centred.forward_all(X)[1][0]
     np.testing.assert_allclose(z_centred.mean(dim=1).detach(), 0, atol=1e-12)
-    np.testing.assert_allclose(z_centred.detach(),
-                               (z_plain - z_plain.mean(dim=1, keepdim=True)).detach(),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        z_centred.detach(),
+        (z_plain - z_plain.mean(dim=1, keepdim=True)).detach(),
+        rtol=1e-12,
+        atol=1e-15,
+    )
 
 
 def test_prelu_learns_its_slope_from_the_initial_quarter():
@@ -105,7 +124,7 @@ def test_batched_sharpness_matches_power_iteration_per_network():
     for row, seed in enumerate([0, 7]):
         net = MLP(SIZES, "gelu", seed=seed)
         state = {}
-        for i, layer in enumerate(net.layers):
+        for i in range(len(net.layers)):
             state[f"layers.{i}.weight"] = stack.weights[i][row].T.detach().clone()
             state[f"layers.{i}.bias"] = stack.biases[i][row, 0].detach().clone()
         ref = top_eigenvalue(net, state, X, Y, max_iter=300, tol=1e-10)
@@ -114,8 +133,7 @@ def test_batched_sharpness_matches_power_iteration_per_network():
 
 @pytest.mark.parametrize("method", ["L-BFGS-B", "Newton-CG"])
 def test_second_order_runs_start_at_the_initial_loss_and_descend(method):
-    out = E.second_order_seeds(SIZES, "silu", [0, 1], X, Y, method=method,
-                               iterations=8)
+    out = E.second_order_seeds(SIZES, "silu", [0, 1], X, Y, method=method, iterations=8)
     assert out.shape == (2, 9)
     net = MLP(SIZES, "silu", seed=1)
     start = torch.nn.functional.cross_entropy(net(X), Y).item()
@@ -130,8 +148,10 @@ def test_paired_test_is_the_exact_permutation_test():
         a, b = rng.normal(size=n), rng.normal(size=n) + 0.6
         ours = E.paired_test(a, b)
         ref = scipy.stats.permutation_test(
-            (a, b), lambda u, v, axis: np.mean(u - v, axis=axis),
-            permutation_type="samples", n_resamples=np.inf,
+            (a, b),
+            lambda u, v, axis: np.mean(u - v, axis=axis),
+            permutation_type="samples",
+            n_resamples=np.inf,
         )
         assert ours.p_value == pytest.approx(ref.pvalue, rel=1e-12)
     ten = E.paired_test(np.arange(10.0), np.arange(10.0) + 1)
@@ -173,12 +193,23 @@ def test_digits_split_is_stratified_and_standardised():
         (lambda: E.SeedBatchMLP(SIZES, "relu", []), ValueError, "seeds"),
         (lambda: E.SeedBatchMLP(SIZES, "relu", [0], norm="layer"), ValueError, "norm"),
         (lambda: E.SeedBatchMLP(SIZES, "relu", [-1]), ValueError, "seeds"),
-        (lambda: E.train_seeds(E.SeedBatchMLP(SIZES, "relu", [0]), X, Y,
-                               optimizer="lbfgs"), ValueError, "optimizer"),
-        (lambda: E.train_seeds(E.SeedBatchMLP(SIZES, "relu", [0]), X[:, :1], Y),
-         ValueError, "X must have shape"),
-        (lambda: E.second_order_seeds(SIZES, "relu", [0], X, Y, method="BFGS"),
-         ValueError, "method"),
+        (
+            lambda: E.train_seeds(
+                E.SeedBatchMLP(SIZES, "relu", [0]), X, Y, optimizer="lbfgs"
+            ),
+            ValueError,
+            "optimizer",
+        ),
+        (
+            lambda: E.train_seeds(E.SeedBatchMLP(SIZES, "relu", [0]), X[:, :1], Y),
+            ValueError,
+            "X must have shape",
+        ),
+        (
+            lambda: E.second_order_seeds(SIZES, "relu", [0], X, Y, method="BFGS"),
+            ValueError,
+            "method",
+        ),
         (lambda: E.paired_test([1.0], [1.0, 2.0]), ValueError, "same length"),
         (lambda: E.paired_test([np.nan], [1.0]), ValueError, "NaN"),
         (lambda: E.load_digits_split(1.5), ValueError, "test_fraction"),

@@ -22,14 +22,19 @@ from pathlib import Path
 
 import pytest
 
-from grading.assignment import (leaked_lines, notebook_text, parts,
-                                source_text, with_answers)
 from grading import sandbox
+from grading.assignment import (
+    leaked_lines,
+    notebook_text,
+    parts,
+    source_text,
+    with_answers,
+)
 from grading.autograde import autograde
-from grading.executor import Guarded
 from grading.collect import collect_folder
 from grading.course import REPO, Course, assignments
-from grading.grades import totals, part_scores
+from grading.executor import Guarded
+from grading.grades import part_scores, totals
 from grading.release import release_differences
 
 ASSIGNMENTS = assignments(REPO / "solutions")
@@ -47,15 +52,19 @@ def _released(name: str) -> Path:
 
 
 def test_the_exercises_exist():
-    assert {"ex1_activations", "ex2_dead_units", "ex3_statistics",
-            "ex4_gradient_flow", "ex6_applications"} <= set(ASSIGNMENTS)
+    assert {
+        "ex1_activations",
+        "ex2_dead_units",
+        "ex3_statistics",
+        "ex4_gradient_flow",
+        "ex6_applications",
+    } <= set(ASSIGNMENTS)
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_every_graded_cell_has_points_a_title_and_hidden_tests(name):
     nb = json.loads(_source(name).read_text())
-    graded = [c for c in nb["cells"]
-              if c["metadata"].get("nbgrader", {}).get("grade")]
+    graded = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
     assert graded, f"{name} has no graded cells"
     for cell in graded:
         meta = cell["metadata"]["nbgrader"]
@@ -64,7 +73,8 @@ def test_every_graded_cell_has_points_a_title_and_hidden_tests(name):
         assert text.startswith("# Part ("), meta["grade_id"]
         assert "### BEGIN HIDDEN TESTS" in text, meta["grade_id"]
     assert [p.grade_id for p in parts(_released(name))] == [
-        c["metadata"]["nbgrader"]["grade_id"] for c in graded]
+        c["metadata"]["nbgrader"]["grade_id"] for c in graded
+    ]
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -91,9 +101,10 @@ def test_exercises_are_exactly_a_fresh_release():
 def test_solutions_score_full_marks_and_released_notebooks_zero(tmp_path):
     inbox = tmp_path / "inbox"
     for name in ASSIGNMENTS:
-        for student, text in (("solver", json.dumps(
-                                  with_answers(_source(name), _released(name)))),
-                              ("blank", _released(name).read_text())):
+        for student, text in (
+            ("solver", json.dumps(with_answers(_source(name), _released(name)))),
+            ("blank", _released(name).read_text()),
+        ):
             dest = inbox / student / name / f"{name}.ipynb"
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text)
@@ -104,11 +115,11 @@ def test_solutions_score_full_marks_and_released_notebooks_zero(tmp_path):
         assert result.graded == ["blank", "solver"], result.failed
         # No false alarms: honest work is never reported as tampering.
         assert result.detections == {"blank": [], "solver": []}
-        assert result.wall_seconds < 60.0, \
+        assert result.wall_seconds < 60.0, (
             f"{name}: {result.wall_seconds:.1f} s to autograde"
+        )
         points = sum(p.points for p in parts(_source(name)))
-        scores = {s: (got, top) for s, _, got, top
-                  in totals(part_scores(course, name))}
+        scores = {s: (got, top) for s, _, got, top in totals(part_scores(course, name))}
         assert scores == {"solver": (points, points), "blank": (0.0, points)}
 
 
@@ -135,9 +146,11 @@ def test_ex6_hidden_tests_catch_a_wrong_clip_of_an_inactive_unit(tmp_path):
     name = "ex6_applications"
     source = json.loads(_source(name).read_text())
     mutant = json.loads(json.dumps(source))
-    (cell,) = [c for c in mutant["cells"]
-               if c["metadata"].get("nbgrader", {}).get("grade_id")
-               == "interval_bounds"]
+    (cell,) = [
+        c
+        for c in mutant["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == "interval_bounds"
+    ]
     text = source_text(cell)
     assert text.count(_IBP_CLIP) == 1, "the solution's clip line has changed"
     cell["source"] = text.replace(_IBP_CLIP, _IBP_MUTANT)

@@ -31,8 +31,11 @@ def test_payoff_interpolates_and_extrapolates():
 
 @pytest.mark.parametrize(
     "payoff",
-    [finance.butterfly(90.0, 100.0, 110.0), finance.straddle(100.0),
-     finance.Payoff([80.0, 96.0, 120.0], [5.0, -3.0, 9.0], 0.25, -2.0)],
+    [
+        finance.butterfly(90.0, 100.0, 110.0),
+        finance.straddle(100.0),
+        finance.Payoff([80.0, 96.0, 120.0], [5.0, -3.0, 9.0], 0.25, -2.0),
+    ],
     ids=["butterfly", "straddle", "irregular"],
 )
 def test_replication_reproduces_payoff_exactly(payoff):
@@ -52,8 +55,9 @@ def test_replication_matches_any_piecewise_linear_payoff(kinks, data):
     kinks = sorted(kinks)
     if np.any(np.diff(kinks) < 1e-3):
         return
-    values = data.draw(st.lists(st.floats(-20, 20), min_size=len(kinks),
-                                max_size=len(kinks)))
+    values = data.draw(
+        st.lists(st.floats(-20, 20), min_size=len(kinks), max_size=len(kinks))
+    )
     sl, sr = data.draw(st.floats(-3, 3)), data.draw(st.floats(-3, 3))
     payoff = finance.Payoff(kinks, values, sl, sr)
     rep = finance.replicate(payoff)
@@ -99,7 +103,9 @@ def test_bachelier_matches_numerical_integral():
     # Independent route: integrate the payoff against the normal density.
     S, K, sigma = 103.0, 100.0, 7.0
     val, _ = integrate.quad(
-        lambda z: max(S - K + sigma * z, 0.0) * stats.norm.pdf(z), -12, 12,
+        lambda z: max(S - K + sigma * z, 0.0) * stats.norm.pdf(z),
+        -12,
+        12,
         points=[-(S - K) / sigma],
     )
     assert finance.bachelier_call(S, K, sigma) == pytest.approx(val, rel=1e-10)
@@ -113,12 +119,14 @@ def test_bachelier_is_the_gaussian_mean_of_relu(d):
 
     sigma = 4.0
     assert finance.bachelier_call(100.0 + d * sigma, 100.0, sigma) == pytest.approx(
-        gaussian.mean("relu", d * sigma, sigma), rel=1e-13, abs=1e-15)
+        gaussian.mean("relu", d * sigma, sigma), rel=1e-13, abs=1e-15
+    )
 
 
 def test_bachelier_at_the_money_is_sigma_over_root_two_pi():
     assert finance.bachelier_call(100.0, 100.0, 8.0) == pytest.approx(
-        8.0 / math.sqrt(2 * math.pi), rel=1e-15)
+        8.0 / math.sqrt(2 * math.pi), rel=1e-15
+    )
 
 
 def test_put_call_parity():
@@ -132,10 +140,11 @@ def test_put_call_parity():
 def test_bachelier_tends_to_the_payoff_as_sigma_vanishes():
     S = np.array([90.0, 99.0, 101.0, 110.0])
     np.testing.assert_allclose(
-        finance.bachelier_call(S, 100.0, 1e-3), np.maximum(S - 100.0, 0.0),
-        atol=1e-12)
+        finance.bachelier_call(S, 100.0, 1e-3), np.maximum(S - 100.0, 0.0), atol=1e-12
+    )
     assert finance.bachelier_call(100.0, 100.0, 1e-3) == pytest.approx(
-        1e-3 / math.sqrt(2 * math.pi))
+        1e-3 / math.sqrt(2 * math.pi)
+    )
 
 
 def test_bachelier_is_sigma_times_gelu_plus_density():
@@ -143,7 +152,10 @@ def test_bachelier_is_sigma_times_gelu_plus_density():
     d = (S_GRID - 100.0) / sigma
     np.testing.assert_allclose(
         finance.bachelier_call(S_GRID, 100.0, sigma),
-        sigma * (gelu(d) + stats.norm.pdf(d)), rtol=1e-13, atol=1e-13)
+        sigma * (gelu(d) + stats.norm.pdf(d)),
+        rtol=1e-13,
+        atol=1e-13,
+    )
 
 
 def test_bachelier_delta_and_gamma_by_finite_differences():
@@ -162,12 +174,12 @@ def test_bachelier_delta_and_gamma_by_finite_differences():
 @pytest.mark.parametrize("sigma", [0.5, 2.0])
 def test_logistic_smoothing_is_softplus(sigma):
     x = np.linspace(-6.0, 6.0, 13)
-    mc, se = finance.expected_relu_mc(x, sigma, "logistic",
-                                      n_samples=400_000, seed=3)
+    mc, se = finance.expected_relu_mc(x, sigma, "logistic", n_samples=400_000, seed=3)
     closed = sigma * softplus(x / sigma)
     assert np.all(np.abs(mc - closed) <= 3 * se + 1e-12)
-    np.testing.assert_allclose(finance.expected_relu(x, sigma, "logistic"),
-                               closed, rtol=1e-12)
+    np.testing.assert_allclose(
+        finance.expected_relu(x, sigma, "logistic"), closed, rtol=1e-12
+    )
 
 
 def test_monte_carlo_is_reproducible_and_seeded():
@@ -181,8 +193,10 @@ def test_monte_carlo_is_reproducible_and_seeded():
 def test_replication_price_is_sum_of_call_prices():
     fly = finance.replicate(finance.butterfly(90.0, 100.0, 110.0))
     price = fly.price(100.0, 5.0)
-    ref = sum(q * finance.bachelier_call(100.0, k, 5.0)
-              for k, q in [(90, 1), (100, -2), (110, 1)])
+    ref = sum(
+        q * finance.bachelier_call(100.0, k, 5.0)
+        for k, q in [(90, 1), (100, -2), (110, 1)]
+    )
     assert price == pytest.approx(ref, rel=1e-14)
 
 
@@ -223,11 +237,17 @@ def test_learned_kinks_land_on_the_strikes(fitted_butterfly):
 
 def test_units_as_options_reads_calls_and_puts():
     net = finance.FittedPayoffNetwork(
-        w=np.array([2.0, -0.5, 1.0]), b=np.array([-180.0, 55.0, -500.0]),
-        a=np.array([0.5, 4.0, 1.0]), c=0.0, losses=np.array([]))
+        w=np.array([2.0, -0.5, 1.0]),
+        b=np.array([-180.0, 55.0, -500.0]),
+        a=np.array([0.5, 4.0, 1.0]),
+        c=0.0,
+        losses=np.array([]),
+    )
     units = finance.units_as_options(net, (0.0, 200.0))
     assert [(u.kind, u.strike, u.quantity) for u in units] == [
-        ("call", 90.0, 1.0), ("put", 110.0, 2.0)]
+        ("call", 90.0, 1.0),
+        ("put", 110.0, 2.0),
+    ]
     S = np.linspace(0.0, 200.0, 9)
     ref = 1.0 * np.maximum(S - 90, 0) + 2.0 * np.maximum(110 - S, 0)
     np.testing.assert_allclose(net(S), ref, atol=1e-12)

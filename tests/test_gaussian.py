@@ -21,8 +21,13 @@ PARAMS = {"leaky_relu": {"alpha": 0.2}, "elu": {"alpha": 1.7}, "celu": {"alpha":
 def quad_moment(name, mu, sigma, power, **params):
     """E[f(Z)^power] by adaptive quadrature, split at the kink at 0."""
     f = ACTIVATIONS[name].fn
-    pdf = lambda z: math.exp(-0.5 * ((z - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
-    g = lambda z: float(f(z, **params)) ** power * pdf(z)
+
+    def g(z):
+        density = math.exp(-0.5 * ((z - mu) / sigma) ** 2) / (
+            sigma * math.sqrt(2 * math.pi)
+        )
+        return float(f(z, **params)) ** power * density
+
     lo, hi = mu - 40 * sigma, mu + 40 * sigma
     pts = sorted({lo, min(max(0.0, lo), hi), hi})
     total = 0.0
@@ -51,7 +56,9 @@ def test_relu_mean_matches_monte_carlo_3197588():
 def test_closed_forms_match_quadrature(name, mu, sigma):
     params = PARAMS.get(name, {})
     m = gaussian.moments(name, mu, sigma, **params)
-    assert m.mean == pytest.approx(quad_moment(name, mu, sigma, 1, **params), rel=1e-9, abs=1e-12)
+    assert m.mean == pytest.approx(
+        quad_moment(name, mu, sigma, 1, **params), rel=1e-9, abs=1e-12
+    )
     assert m.second_moment == pytest.approx(
         quad_moment(name, mu, sigma, 2, **params), rel=1e-9, abs=1e-12
     )
@@ -65,13 +72,17 @@ def test_quadrature_for_smooth_activations(name, mu, sigma):
     # nodes reach the quadrature's own 1e-12 accuracy.
     m = gaussian.moments(name, mu, sigma)
     assert m.mean == pytest.approx(quad_moment(name, mu, sigma, 1), rel=1e-9, abs=1e-12)
-    assert m.second_moment == pytest.approx(quad_moment(name, mu, sigma, 2), rel=1e-9, abs=1e-12)
+    assert m.second_moment == pytest.approx(
+        quad_moment(name, mu, sigma, 2), rel=1e-9, abs=1e-12
+    )
 
 
 def test_hermite_rule_is_exact_for_polynomials():
     mu, sigma = 0.4, 1.3
     fourth = gaussian.gauss_hermite_expectation(lambda z: z**4, mu, sigma, n=3)
-    assert fourth == pytest.approx(mu**4 + 6 * mu**2 * sigma**2 + 3 * sigma**4, rel=1e-13)
+    assert fourth == pytest.approx(
+        mu**4 + 6 * mu**2 * sigma**2 + 3 * sigma**4, rel=1e-13
+    )
 
 
 def test_elu_mean_matches_monte_carlo_for_several_alpha_3197588():
@@ -85,25 +96,33 @@ def test_elu_mean_is_linear_and_decreasing_in_alpha_3197588():
     c0, c1 = gaussian.elu_mean_coefficients()
     assert c0 == pytest.approx(1 / math.sqrt(2 * math.pi), rel=1e-15)
     # c1 = E[(e^Z - 1) 1{Z <= 0}] = sqrt(e) Phi(-1) - 1/2, written with erfc.
-    assert c1 == pytest.approx(math.sqrt(math.e) * 0.5 * math.erfc(1 / math.sqrt(2)) - 0.5,
-                               rel=1e-14)
+    assert c1 == pytest.approx(
+        math.sqrt(math.e) * 0.5 * math.erfc(1 / math.sqrt(2)) - 0.5, rel=1e-14
+    )
     assert c1 < 0
     for alpha in [0.0, 0.3, 2.5]:
-        assert gaussian.mean("elu", alpha=alpha) == pytest.approx(c0 + alpha * c1, abs=1e-15)
+        assert gaussian.mean("elu", alpha=alpha) == pytest.approx(
+            c0 + alpha * c1, abs=1e-15
+        )
 
 
 def test_elu_zero_mean_alpha_is_selu_alpha_3197588():
     alpha = gaussian.elu_zero_mean_alpha()
     # Independent derivation: alpha = phi(0) / (1/2 - sqrt(e) Phi(-1)).
-    by_hand = (1 / math.sqrt(2 * math.pi)) / (0.5 - math.sqrt(math.e) * 0.5
-                                              * math.erfc(1 / math.sqrt(2)))
+    by_hand = (1 / math.sqrt(2 * math.pi)) / (
+        0.5 - math.sqrt(math.e) * 0.5 * math.erfc(1 / math.sqrt(2))
+    )
     assert alpha == pytest.approx(by_hand, rel=1e-13)
     assert round(alpha, 4) == 1.6733
     # SELU's published constant (Klambauer et al., 2017, also PyTorch's).
     assert alpha == pytest.approx(SELU_ALPHA, abs=1e-12)
     assert abs(gaussian.mean("elu", alpha=alpha)) < 1e-15
     # Unique: the mean changes sign around the root.
-    assert gaussian.mean("elu", alpha=alpha - 1e-3) > 0 > gaussian.mean("elu", alpha=alpha + 1e-3)
+    assert (
+        gaussian.mean("elu", alpha=alpha - 1e-3)
+        > 0
+        > gaussian.mean("elu", alpha=alpha + 1e-3)
+    )
 
 
 def test_zero_mean_alpha_for_other_inputs():

@@ -27,8 +27,13 @@ from tests.conftest import toc_docs
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = ROOT / "chapters" / "glossary.md"
 #: Pages whose prose is not expected to link terms.
-UNLINKED = {"chapters/glossary", "chapters/api", "chapters/hands_on/instructors",
-            "chapters/hands_on/grading_at_scale", "chapters/bibliography"}
+UNLINKED = {
+    "chapters/glossary",
+    "chapters/api",
+    "chapters/hands_on/instructors",
+    "chapters/hands_on/grading_at_scale",
+    "chapters/bibliography",
+}
 #: Folders of pages generated from docstrings (one API page per module).
 UNLINKED_FOLDERS = ("chapters/api/",)
 
@@ -37,8 +42,25 @@ INTRODUCED = re.compile(r"Introduced in \{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
 TERM_ROLE = re.compile(r"\{term\}`([^`]*?)(?:\s*<([^`>]+)>)?`", re.S)
 OTHER_ROLE = re.compile(r"\{(?!term\})[\w:.-]+\}`[^`]*`")
 WORD = re.compile(r"[A-Za-z0-9]+(?:'s)?")
-SUFFIXES = ("sations", "sation", "sing", "sed", "ses", "se", "ations", "ation",
-            "ating", "ated", "ates", "ally", "ing", "ed", "es", "e", "s")
+SUFFIXES = (
+    "sations",
+    "sation",
+    "sing",
+    "sed",
+    "ses",
+    "se",
+    "ations",
+    "ation",
+    "ating",
+    "ated",
+    "ates",
+    "ally",
+    "ing",
+    "ed",
+    "es",
+    "e",
+    "s",
+)
 
 
 # ------------------------------------------------------------ parsing
@@ -155,8 +177,12 @@ def prose_of(text: str) -> tuple[str, list[Link]]:
     for m in reversed(list(TERM_ROLE.finditer(out))):
         out = _blank(out, m.end(1), m.end())
         out = _blank(out, m.start(), m.start(1))
-    for pattern in (OTHER_ROLE.pattern, r"`[^`]*`", r"(?<!\\)\$[^$]*?\$",
-                    r"\]\([^)]*\)"):
+    for pattern in (
+        OTHER_ROLE.pattern,
+        r"`[^`]*`",
+        r"(?<!\\)\$[^$]*?\$",
+        r"\]\([^)]*\)",
+    ):
         for m in reversed(list(re.finditer(pattern, out, re.S))):
             out = _blank(out, m.start(), m.end())
     return out, links
@@ -188,8 +214,9 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 BREAKS = re.compile(r"[,;:.!?*_()\[\]`$|]|\n[ \t]*\n")
 
 
-def mentions(term: str, toks: list[tuple[str, int, int]],
-             text: str | None = None) -> list[tuple[int, int]]:
+def mentions(
+    term: str, toks: list[tuple[str, int, int]], text: str | None = None
+) -> list[tuple[int, int]]:
     """Return the character spans in which ``toks`` mention ``term``.
 
     A one-word term must match a word. A longer term's stems must all occur,
@@ -229,11 +256,15 @@ def term_mentions(term: str, prose: str, terms: list[str]) -> list[tuple[int, in
     """
     toks = tokens(prose)
     own = set(stem(w) for w in WORD.findall(term))
-    longer = [t for t in terms
-              if t != term and own < set(stem(w) for w in WORD.findall(t))]
+    longer = [
+        t for t in terms if t != term and own < set(stem(w) for w in WORD.findall(t))
+    ]
     covered = [span for t in longer for span in mentions(t, toks, prose)]
-    return [s for s in mentions(term, toks, prose)
-            if not any(c[0] <= s[0] and s[1] <= c[1] for c in covered)]
+    return [
+        s
+        for s in mentions(term, toks, prose)
+        if not any(c[0] <= s[0] and s[1] <= c[1] for c in covered)
+    ]
 
 
 def link_problems(page: str, text: str, terms: list[str]) -> list[str]:
@@ -254,10 +285,12 @@ def link_problems(page: str, text: str, terms: list[str]) -> list[str]:
         others = [(k.start, k.end) for k in links if k is not link]
         found = term_mentions(term, prose, terms)
         shares_a_word = {t[0] for t in tokens(link.text)} & {
-            stem(w) for w in WORD.findall(term)}
+            stem(w) for w in WORD.findall(term)
+        }
         if not shares_a_word or not any(s < link.end for s, _ in found):
             problems.append(
-                f"{page}: link text {link.text!r} does not mention {term!r}")
+                f"{page}: link text {link.text!r} does not mention {term!r}"
+            )
         for start, end in found:
             if end > link.start:
                 break
@@ -265,7 +298,8 @@ def link_problems(page: str, text: str, terms: list[str]) -> list[str]:
                 line = text.count("\n", 0, start) + 1
                 problems.append(
                     f"{page}: {term!r} is mentioned on line {line} before "
-                    "its link: link the first use")
+                    "its link: link the first use"
+                )
                 break
     return problems
 
@@ -301,28 +335,47 @@ def test_glossary_covers_the_course(entries):
     assert len(terms) >= 40, f"only {len(terms)} terms"
     lowered = [t.lower() for t in terms]
     assert len(set(lowered)) == len(lowered), "a term is defined twice"
-    for core in ("ReLU", "Leaky ReLU", "ELU", "SELU", "GELU", "SiLU",
-                 "softplus", "Clarke subdifferential", "dying ReLU",
-                 "exploding gradients", "vanishing gradients", "Hessian",
-                 "interval bound propagation", "PINN", "Bachelier model"):
+    for core in (
+        "ReLU",
+        "Leaky ReLU",
+        "ELU",
+        "SELU",
+        "GELU",
+        "SiLU",
+        "softplus",
+        "Clarke subdifferential",
+        "dying ReLU",
+        "exploding gradients",
+        "vanishing gradients",
+        "Hessian",
+        "interval bound propagation",
+        "PINN",
+        "Bachelier model",
+    ):
         assert core.lower() in lowered, f"{core} is missing"
 
 
 def test_every_entry_is_complete(entries):
     docs = set(toc_docs())
-    problems = [p for e in entries
-                for p in entry_problems(e, docs, "chapters/glossary")]
+    problems = [
+        p for e in entries for p in entry_problems(e, docs, "chapters/glossary")
+    ]
     assert not problems, "\n".join(problems)
 
 
 def test_chinese_terms_of_the_source(entries):
     # The source text's own terms, for entries it names.
-    from_source = {"ReLU": "修正线性单元", "Clarke subdifferential": "次微分",
-                   "dying ReLU": "死亡", "ELU": "指数线性单元",
-                   "Jacobian": "雅可比矩阵", "bias shift": "偏置偏移",
-                   "exploding gradients": "梯度爆炸",
-                   "vanishing gradients": "梯度消失",
-                   "Leaky ReLU": "带泄漏的 ReLU"}
+    from_source = {
+        "ReLU": "修正线性单元",
+        "Clarke subdifferential": "次微分",
+        "dying ReLU": "死亡",
+        "ELU": "指数线性单元",
+        "Jacobian": "雅可比矩阵",
+        "bias shift": "偏置偏移",
+        "exploding gradients": "梯度爆炸",
+        "vanishing gradients": "梯度消失",
+        "Leaky ReLU": "带泄漏的 ReLU",
+    }
     by_term = {e.term: e.definition for e in entries}
     for term, chinese in from_source.items():
         assert chinese in by_term[term], f"{term}: expected {chinese}"
@@ -334,10 +387,12 @@ def test_introducing_page_mentions_the_term(entries):
         doc = resolve_doc(entry.introduced, "chapters/glossary")
         text = (ROOT / f"{doc}.md").read_text(encoding="utf-8")
         # Headings count here: a page titled with the term introduces it.
-        body = prose_of(text)[0] + "\n" + "\n".join(
-            re.findall(r"^#+ (.*)$", text, re.M))
+        body = (
+            prose_of(text)[0] + "\n" + "\n".join(re.findall(r"^#+ (.*)$", text, re.M))
+        )
         assert term_mentions(entry.term, body, terms), (
-            f"{entry.term}: {doc} never mentions it")
+            f"{entry.term}: {doc} never mentions it"
+        )
 
 
 # ------------------------------------------------------------ the links
@@ -345,14 +400,16 @@ def test_introducing_page_mentions_the_term(entries):
 
 def test_pages_link_known_terms_once_at_first_use(entries, pages):
     terms = [e.term for e in entries]
-    problems = [p for page, text in pages.items()
-                for p in link_problems(page, text, terms)]
+    problems = [
+        p for page, text in pages.items() for p in link_problems(page, text, terms)
+    ]
     assert not problems, "\n".join(problems)
 
 
 def test_every_term_is_linked_from_a_page(entries, pages):
-    linked = {link.target.lower() for text in pages.values()
-              for link in prose_of(text)[1]}
+    linked = {
+        link.target.lower() for text in pages.values() for link in prose_of(text)[1]
+    }
     orphans = [e.term for e in entries if e.term.lower() not in linked]
     assert not orphans, f"never linked from a page: {orphans}"
 
@@ -389,11 +446,11 @@ GELU
 def test_checker_rejects_incomplete_entries():
     entries = parse_glossary(BAD_GLOSSARY)
     docs = {"chapters/principles/kink"}
-    problems = {e.term: entry_problems(e, docs, "chapters/glossary")
-                for e in entries}
+    problems = {e.term: entry_problems(e, docs, "chapters/glossary") for e in entries}
     assert problems["ReLU"] == ["ReLU: no Chinese term"]
     assert problems["修正线性单元"] == [
-        "修正线性单元: the term must be an English name"]
+        "修正线性单元: the term must be an English name"
+    ]
     assert problems["ELU"] == ["ELU: no 'Introduced in {doc}`...`' link"]
     assert any("no one-line definition" in p for p in problems["GELU"])
     assert any("not in _toc.yml" in p for p in problems["GELU"])
@@ -439,8 +496,12 @@ def test_stems_and_mentions():
     toks = tokens("whether gradients explode or vanish")
     assert mentions("exploding gradients", toks) == [(8, 25)]
     assert mentions("vanishing gradients", toks) != []
-    assert mentions("vanishing gradients", tokens("gradients are not, "
-                                                  "as a rule, vanishing")) == []
+    assert (
+        mentions(
+            "vanishing gradients", tokens("gradients are not, as a rule, vanishing")
+        )
+        == []
+    )
     assert mentions("ELU", tokens("SELU and CELU")) == []
     text = "ReLU and Leaky ReLU; Leaky, ReLU"
     assert mentions("Leaky ReLU", tokens(text), text) == [(9, 19)]

@@ -35,8 +35,9 @@ def test_jacobian_product_matches_autograd_3185011(name):
     z = gf.forward_preactivations(x, W, name)
     prod = gf.jacobian_product(gf.layer_jacobians(W, z, name))
     assert prod.shape == (8, 5)
-    np.testing.assert_allclose(prod.T, torch_top_from_first(W, z[0], name), rtol=1e-10,
-                               atol=1e-13)
+    np.testing.assert_allclose(
+        prod.T, torch_top_from_first(W, z[0], name), rtol=1e-10, atol=1e-13
+    )
 
 
 def test_relu_gradients_explode_like_w_to_the_L_3185011():
@@ -64,7 +65,9 @@ def test_random_relu_network_grows_by_gain_over_sqrt2_3185011(gain):
     for seed in range(3):
         norms = gf.random_network_gradient_norms("relu", width, depth, gain, seed=seed)
         slopes.append(np.polyfit(np.arange(depth), np.log(norms), 1)[0])
-    assert np.mean(slopes) == pytest.approx(math.log(gf.relu_norm_factor(gain)), abs=0.04)
+    assert np.mean(slopes) == pytest.approx(
+        math.log(gf.relu_norm_factor(gain)), abs=0.04
+    )
 
 
 def test_elu_negative_regime_gives_three_quarters_per_layer_3197622():

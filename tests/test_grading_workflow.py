@@ -29,13 +29,12 @@ from pathlib import Path
 
 import pytest
 
-from grading.assignment import (leaked_lines, parts, secret_lines,
-                                with_answers)
 from grading import sandbox
+from grading.assignment import leaked_lines, parts, secret_lines, with_answers
 from grading.autograde import autograde
-from grading.executor import Guarded
 from grading.collect import collect_folder
 from grading.course import REPO, Course
+from grading.executor import Guarded
 from grading.feedback import write_feedback
 from grading.grades import write_csv
 
@@ -80,9 +79,13 @@ def graded(tmp_path_factory):
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "relu":
             text = "".join(cell["source"])
             # Keep relu_grad; replace only relu.
-            cell["source"] = TORCH_RELU + text[text.index("\n\ndef relu_grad"):]
-    notebooks = {"ada": _with_solutions(), "ben": _load(RELEASED),
-                 "cy": _with_solutions(CY_SOLUTIONS), "dee": dee}
+            cell["source"] = TORCH_RELU + text[text.index("\n\ndef relu_grad") :]
+    notebooks = {
+        "ada": _with_solutions(),
+        "ben": _load(RELEASED),
+        "cy": _with_solutions(CY_SOLUTIONS),
+        "dee": dee,
+    }
     for student, nb in notebooks.items():
         folder = inbox / student / ASSIGNMENT
         folder.mkdir(parents=True)
@@ -92,14 +95,21 @@ def graded(tmp_path_factory):
     course = Course(root=tmp / "course")
     collected = collect_folder(course, inbox)
     start = time.perf_counter()
-    result = autograde(course, ASSIGNMENT,
-                       executor=Guarded(sandboxed=sandbox.check() is None))
+    result = autograde(
+        course, ASSIGNMENT, executor=Guarded(sandboxed=sandbox.check() is None)
+    )
     elapsed = time.perf_counter() - start
     grades_csv, parts_csv = write_csv(course)
     pages = write_feedback(course, ASSIGNMENT)
-    return dict(course=course, collected=collected, result=result,
-                elapsed=elapsed, grades=grades_csv, parts=parts_csv,
-                pages=pages)
+    return dict(
+        course=course,
+        collected=collected,
+        result=result,
+        elapsed=elapsed,
+        grades=grades_csv,
+        parts=parts_csv,
+        pages=pages,
+    )
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -142,8 +152,7 @@ def test_parts_csv_holds_each_parts_points(graded):
 
 
 def test_feedback_explains_without_showing_hidden_tests(graded):
-    pages = {p.parents[1].name: html.unescape(p.read_text())
-             for p in graded["pages"]}
+    pages = {p.parents[1].name: html.unescape(p.read_text()) for p in graded["pages"]}
     assert sorted(pages) == ["ada", "ben", "cy", "dee"]
     assert secret_lines(SOURCE)  # the check below can find something
     for student, text in pages.items():
@@ -180,23 +189,30 @@ def test_the_makefile_targets_grade_three_students(tmp_path):
     if sandbox.check():
         pytest.skip(f"make autograde needs sandboxes: {sandbox.check()}")
     inbox = tmp_path / "inbox"
-    notebooks = {"ada": _with_solutions(), "ben": _load(RELEASED),
-                 "cy": _with_solutions(CY_SOLUTIONS)}
+    notebooks = {
+        "ada": _with_solutions(),
+        "ben": _load(RELEASED),
+        "cy": _with_solutions(CY_SOLUTIONS),
+    }
     for student, nb in notebooks.items():
         folder = inbox / student / ASSIGNMENT
         folder.mkdir(parents=True)
         (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(nb))
     course = tmp_path / "course"
-    args = [f"COURSE={course}", f"SUBMISSIONS={inbox}",
-            f"ASSIGNMENT={ASSIGNMENT}"]
+    args = [f"COURSE={course}", f"SUBMISSIONS={inbox}", f"ASSIGNMENT={ASSIGNMENT}"]
     for target in ("collect", "autograde", "grades", "feedback"):
-        done = subprocess.run([make, "--no-print-directory", "-C", str(REPO),
-                               target, *args], capture_output=True, text=True)
+        done = subprocess.run(
+            [make, "--no-print-directory", "-C", str(REPO), target, *args],
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 0, (target, done.stdout, done.stderr[-2000:])
     points = _points()
     rows = _csv(course / "grades.csv")
     assert {r["student"]: float(r["score"]) for r in rows} == {
-        "ada": sum(points.values()), "ben": 0.0,
-        "cy": sum(points[t] for t in CY_TESTS)}
+        "ada": sum(points.values()),
+        "ben": 0.0,
+        "cy": sum(points[t] for t in CY_TESTS),
+    }
     pages = sorted(course.glob(f"feedback/*/{ASSIGNMENT}/{ASSIGNMENT}.html"))
     assert [p.parents[1].name for p in pages] == ["ada", "ben", "cy"]

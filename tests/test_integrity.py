@@ -19,8 +19,7 @@ def release():
 
 
 def _by_id(nb):
-    return {c.metadata.get("nbgrader", {}).get("grade_id"): c
-            for c in nb.cells}
+    return {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
 
 
 def _tests(nb):
@@ -31,8 +30,7 @@ def test_an_untouched_release_is_clean(release):
     clean, findings = integrity.sanitize(release, release)
     assert findings == []
     assert [c.source for c in clean.cells] == [c.source for c in release.cells]
-    assert not any(c.metadata[integrity.KEY].get("tampered")
-                   for c in clean.cells)
+    assert not any(c.metadata[integrity.KEY].get("tampered") for c in clean.cells)
     nbformat.validate(clean)
 
 
@@ -44,8 +42,9 @@ def test_tags_and_foreign_metadata_are_stripped(release):
     sub.cells[1].metadata["custom"] = {"x": 1}
     sub.metadata["widgets"] = {}
     clean, findings = integrity.sanitize(sub, release)
-    assert all("tags" not in c.metadata and "custom" not in c.metadata
-               for c in clean.cells)
+    assert all(
+        "tags" not in c.metadata and "custom" not in c.metadata for c in clean.cells
+    )
     assert "widgets" not in clean.metadata
     kinds = {(f.kind, f.tampering) for f in findings}
     assert ("tags", True) in kinds and ("tags", False) in kinds
@@ -56,15 +55,15 @@ def test_tags_and_foreign_metadata_are_stripped(release):
 def test_deleted_tests_come_back_in_place_and_are_voided(release):
     sub = nbformat.from_dict(release)
     gone = _tests(sub)[1].metadata["nbgrader"]["grade_id"]
-    sub.cells = [c for c in sub.cells
-                 if c.metadata.get("nbgrader", {}).get("grade_id") != gone]
+    sub.cells = [
+        c for c in sub.cells if c.metadata.get("nbgrader", {}).get("grade_id") != gone
+    ]
     clean, findings = integrity.sanitize(sub, release)
-    order = [c.metadata.get("nbgrader", {}).get("grade_id")
-             for c in clean.cells]
-    assert order == [c.metadata.get("nbgrader", {}).get("grade_id")
-                     for c in release.cells]
-    assert _by_id(clean)[gone].metadata[integrity.KEY]["tampered"] \
-        == "it was deleted"
+    order = [c.metadata.get("nbgrader", {}).get("grade_id") for c in clean.cells]
+    assert order == [
+        c.metadata.get("nbgrader", {}).get("grade_id") for c in release.cells
+    ]
+    assert _by_id(clean)[gone].metadata[integrity.KEY]["tampered"] == "it was deleted"
     assert [f.kind for f in findings if f.tampering] == ["deleted"]
 
 
@@ -74,17 +73,18 @@ def test_edited_retagged_and_duplicated_tests_are_voided(release):
     first.source = "pass"
     second.metadata["nbgrader"]["points"] = 100
     sub.cells.append(nbformat.from_dict(dict(third)))
-    clean, findings = integrity.sanitize(sub, release)
+    clean, _ = integrity.sanitize(sub, release)
     cells = _by_id(clean)
-    for cell, why in ((first, "edited"), (second, "metadata"),
-                      (third, "duplicated")):
+    for cell, why in ((first, "edited"), (second, "metadata"), (third, "duplicated")):
         gid = cell.metadata["nbgrader"]["grade_id"]
         assert why in cells[gid].metadata[integrity.KEY]["tampered"]
     # Released points and source are used, never the student's.
     gid = second.metadata["nbgrader"]["grade_id"]
     original = _by_id(release)[gid]
-    assert cells[gid].metadata["nbgrader"]["points"] \
+    assert (
+        cells[gid].metadata["nbgrader"]["points"]
         == original.metadata["nbgrader"]["points"]
+    )
     gid = first.metadata["nbgrader"]["grade_id"]
     assert cells[gid].source == _by_id(release)[gid].source
     # The duplicate stays, as the student's own code.
@@ -103,15 +103,18 @@ def test_a_test_that_lost_its_metadata_is_found_by_its_source(release):
 
 def test_answers_keep_the_students_source_and_released_metadata(release):
     sub = nbformat.from_dict(release)
-    answer = next(c for c in sub.cells
-                  if c.metadata.get("nbgrader", {}).get("solution"))
+    answer = next(
+        c for c in sub.cells if c.metadata.get("nbgrader", {}).get("solution")
+    )
     answer.source = "def relu(x):\n    return x * (x > 0)\n"
     answer.metadata["nbgrader"]["points"] = 50
     clean, findings = integrity.sanitize(sub, release)
     gid = answer.metadata["nbgrader"]["grade_id"]
     assert _by_id(clean)[gid].source == answer.source
-    assert "points" not in _by_id(clean)[gid].metadata["nbgrader"] \
+    assert (
+        "points" not in _by_id(clean)[gid].metadata["nbgrader"]
         or _by_id(clean)[gid].metadata["nbgrader"]["points"] != 50
+    )
     assert findings == []
 
 
@@ -119,58 +122,73 @@ PROTECTED = {"np", "math", "assert_close", "call_quietly"}
 MODULES = {"np", "math", "numpy", "grading"}
 
 
-@pytest.mark.parametrize("source, word", [
-    ("get_ipython().input_transformers_cleanup.append(f)", "input_transformers"),
-    ("ip.ast_transformers.append(t)", "ast_transformers"),
-    ("import sys\nsys.excepthook = h", "excepthook"),
-    ("np.allclose = lambda *a, **k: True", "np.allclose"),
-    ("numpy.testing.assert_allclose = print", "numpy.testing"),
-    ("assert_close = lambda *a, **k: None", "assert_close"),
-    ("def assert_close(*a):\n    pass", "assert_close"),
-    ("exec('x = 1')", "exec"),
-    ("globals()['assert_close'] = 1", "globals"),
-    ("setattr(np, 'allclose', f)", "setattr"),
-    ("class A:\n    def __eq__(self, o):\n        return True", "__eq__"),
-    ("import threading", "threading"),
-    ("import ctypes", "ctypes"),
-    ("sys.settrace(f)", "settrace"),
-    ("get_ipython().showtraceback = None", "showtraceback"),
-    ("%load_ext something\nimport gc", "gc"),
-])
+@pytest.mark.parametrize(
+    "source, word",
+    [
+        ("get_ipython().input_transformers_cleanup.append(f)", "input_transformers"),
+        ("ip.ast_transformers.append(t)", "ast_transformers"),
+        ("import sys\nsys.excepthook = h", "excepthook"),
+        ("np.allclose = lambda *a, **k: True", "np.allclose"),
+        ("numpy.testing.assert_allclose = print", "numpy.testing"),
+        ("assert_close = lambda *a, **k: None", "assert_close"),
+        ("def assert_close(*a):\n    pass", "assert_close"),
+        ("exec('x = 1')", "exec"),
+        ("globals()['assert_close'] = 1", "globals"),
+        ("setattr(np, 'allclose', f)", "setattr"),
+        ("class A:\n    def __eq__(self, o):\n        return True", "__eq__"),
+        ("import threading", "threading"),
+        ("import ctypes", "ctypes"),
+        ("sys.settrace(f)", "settrace"),
+        ("get_ipython().showtraceback = None", "showtraceback"),
+        ("%load_ext something\nimport gc", "gc"),
+    ],
+)
 def test_reaching_for_the_machinery_is_found(source, word):
     found = integrity.static_findings(source, "cell 3", PROTECTED, MODULES)
     assert len(found) == 1 and found[0].tampering
     assert word in found[0].detail
 
 
-@pytest.mark.parametrize("source", [
-    "def relu(x):\n    return np.maximum(x, 0.0)",
-    "import sys\nEPS = sys.float_info.epsilon",
-    "x = np.linspace(-3, 3, 7)\ny = x.copy()\ny[0] = 1.0",
-    "import os, subprocess\nprint(os.getcwd())",
-    "def sigmoid(x):\n    out = np.empty_like(x)\n    out[...] = 1 / (1 + np.exp(-x))\n    return out",
-    "this is not python (",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def relu(x):\n    return np.maximum(x, 0.0)",
+        "import sys\nEPS = sys.float_info.epsilon",
+        "x = np.linspace(-3, 3, 7)\ny = x.copy()\ny[0] = 1.0",
+        "import os, subprocess\nprint(os.getcwd())",
+        "def sigmoid(x):\n    out = np.empty_like(x)\n    out[...] = 1 / (1 + np.exp(-x))\n    return out",
+        "this is not python (",
+    ],
+)
 def test_ordinary_code_is_not_flagged(source):
     assert integrity.static_findings(source, "c", PROTECTED, MODULES) == []
 
 
 def test_probes_compare_hooks_and_library_functions():
-    base = {"post": [], "excepthook": "sys.excepthook", "threads": ["A"],
-            "ids": {"numpy": {"allclose": [1, True], "isclose": [2, True]}}}
+    base = {
+        "post": [],
+        "excepthook": "sys.excepthook",
+        "threads": ["A"],
+        "ids": {"numpy": {"allclose": [1, True], "isclose": [2, True]}},
+    }
     assert integrity.compare_probes(base, base) == []
-    rewrapped = {**base, "ids": {"numpy": {"allclose": [9, True],
-                                           "isclose": [2, True],
-                                           "newfunc": [5, False]}}}
+    rewrapped = {
+        **base,
+        "ids": {
+            "numpy": {
+                "allclose": [9, True],
+                "isclose": [2, True],
+                "newfunc": [5, False],
+            }
+        },
+    }
     assert integrity.compare_probes(base, rewrapped) == []
-    patched = {**base, "ids": {"numpy": {"allclose": [9, False],
-                                         "isclose": [2, True]}}}
-    assert integrity.compare_probes(base, patched) == [
-        "numpy: replaced allclose"]
+    patched = {**base, "ids": {"numpy": {"allclose": [9, False], "isclose": [2, True]}}}
+    assert integrity.compare_probes(base, patched) == ["numpy: replaced allclose"]
     hooked = {**base, "post": ["__main__.t"], "threads": ["A", "B"]}
     changes = integrity.compare_probes(base, hooked)
     assert len(changes) == 2 and "post" in changes[0]
-    assert integrity.read_probe("noise\nTAG{\"a\": 1}\n", "TAG") == {"a": 1}
+    assert integrity.read_probe('noise\nTAG{"a": 1}\n', "TAG") == {"a": 1}
     assert integrity.read_probe("TAG{broken", "TAG") is None
     with pytest.raises(ValueError, match="identifier"):
         integrity.probe_source("bad tag;", [])
@@ -188,17 +206,27 @@ def test_the_sandbox_command_isolates(tmp_path):
     limits = sandbox.Limits(memory=1 << 30, processes=32)
     cmd = sandbox.command(["python", "-c", "pass"], tmp_path, 61234, limits)
     text = " ".join(cmd)
-    for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent",
-                 "--clearenv", "--reuid=61234", "--no-new-privs",
-                 f"--as={1 << 30}", "--nproc=32"):
+    for flag in (
+        "--unshare-net",
+        "--unshare-pid",
+        "--die-with-parent",
+        "--clearenv",
+        "--reuid=61234",
+        "--no-new-privs",
+        f"--as={1 << 30}",
+        "--nproc=32",
+    ):
         assert flag in text, flag
-    binds = [cmd[i + 1] for i, a in enumerate(cmd)
-             if a in ("--bind", "--ro-bind")]
+    binds = [cmd[i + 1] for i, a in enumerate(cmd) if a in ("--bind", "--ro-bind")]
     writable = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--bind"]
     assert writable == [str(tmp_path)]
-    assert not any(Path(b) == REPO or Path(b) in REPO.parents or
-                   (REPO / "solutions").is_relative_to(Path(b))
-                   for b in binds if b != "/usr"), binds
+    assert not any(
+        Path(b) == REPO
+        or Path(b) in REPO.parents
+        or (REPO / "solutions").is_relative_to(Path(b))
+        for b in binds
+        if b != "/usr"
+    ), binds
 
 
 def test_the_instructor_page_states_the_default_limits():
@@ -211,8 +239,7 @@ def test_the_instructor_page_states_the_default_limits():
     limits = sandbox.Limits()
     assert rows["time per cell"] == f"{limits.cell_timeout} s"
     assert rows["time for the whole notebook"] == f"{limits.wall} s"
-    assert rows["memory for the sandbox as a whole"] == \
-        f"{limits.memory >> 30} GiB"
+    assert rows["memory for the sandbox as a whole"] == f"{limits.memory >> 30} GiB"
     assert rows["processes"] == str(limits.processes)
     assert rows["size of any file it writes"] == f"{limits.file_size >> 20} MiB"
     assert rows["output kept"] == f"{limits.output >> 20} MiB"

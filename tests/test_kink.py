@@ -105,16 +105,13 @@ def test_positive_probability_matches_scipy(noise, x0):
 
 def test_positive_probability_rademacher():
     # x0 +- 1 with probability 1/2 each: count the positive outcomes.
-    for x0, expected in [(-2.0, 0.0), (-0.5, 0.5), (0.0, 0.5), (0.5, 0.5),
-                         (1.5, 1.0)]:
+    for x0, expected in [(-2.0, 0.0), (-0.5, 0.5), (0.0, 0.5), (0.5, 0.5), (1.5, 1.0)]:
         assert positive_probability(x0, noise="rademacher") == expected
 
 
 @pytest.mark.parametrize("noise", LAWS)
 @pytest.mark.parametrize("scale", [1e-3, 0.1, 1.0])
-def test_optimal_slope_at_zero_is_one_half_for_symmetric_noise_3197686(
-    noise, scale
-):
+def test_optimal_slope_at_zero_is_one_half_for_symmetric_noise_3197686(noise, scale):
     # Minimise the analytic curve numerically, without using its formula
     # for the minimiser: bounded Brent search on [0, 1], tolerance 1e-10.
     res = optimize.minimize_scalar(
@@ -157,8 +154,9 @@ def test_kink_slope_mse_matches_monte_carlo_3197686(noise):
     # MSE(s) - MSE(1/2) = (s - 1/2)^2, so a Monte Carlo error of 5.6e-3
     # can move the minimiser by at most sqrt(2 * 5.6e-3) ~ 0.11.
     grid = np.linspace(0.0, 1.0, 201)
-    best = grid[np.argmin(kink_slope_mse_mc(grid, noise=noise, scale=0.01,
-                                             n=n, seed=2))]
+    best = grid[
+        np.argmin(kink_slope_mse_mc(grid, noise=noise, scale=0.01, n=n, seed=2))
+    ]
     assert abs(best - 0.5) < 0.11
 
 
@@ -169,6 +167,7 @@ def test_optimal_slope_away_from_zero_is_the_probability_of_firing():
     s = optimal_constant_slope(x0, noise="normal", scale=0.5)
     assert s[0] < 1e-8 and s[-1] > 1 - 1e-8
     assert np.all(np.diff(s) > 0)
+
     # d/dx0 E[relu(x0 + eps)] = P(x0 + eps > 0): compare with a central
     # difference of the closed-form Gaussian mean of ReLU
     # E[relu(x0 + s eps)] = x0 Phi(x0/s) + s phi(x0/s), step 1e-5 -> 1e-9.
@@ -190,8 +189,9 @@ def test_sample_symmetric_is_seeded_and_symmetric():
         assert abs(np.mean(a > 0) - 0.5) < 0.012
         # Variances of the laws with scale 2: 4, 4/3, 2 * 4, 4; the sample
         # variance is within 5% for n = 50 000 (relative SE below 1.1%).
-        expected = {"normal": 4.0, "uniform": 4 / 3, "laplace": 8.0,
-                    "rademacher": 4.0}[noise]
+        expected = {"normal": 4.0, "uniform": 4 / 3, "laplace": 8.0, "rademacher": 4.0}[
+            noise
+        ]
         assert np.var(a) == pytest.approx(expected, rel=0.05)
         assert not np.array_equal(
             a, sample_symmetric(50_000, noise=noise, scale=2.0, seed=4)
@@ -239,17 +239,21 @@ def test_torch_slopes_are_the_conventions_the_page_explains_3197686():
     # interval, and maximum's tie rule is the mean-squared-error optimum.
     slopes = torch_slopes_at_zero()
     assert slopes["torch.relu(x)"] == float(relu_grad(0.0)) == 0.0
-    assert slopes["torch.maximum(x, torch.zeros_like(x))"] == float(optimal_constant_slope(0.0))
+    assert slopes["torch.maximum(x, torch.zeros_like(x))"] == float(
+        optimal_constant_slope(0.0)
+    )
     assert slopes["torch.clamp(x, min=0)"] == 1.0
     lo, hi = clarke_subdifferential(relu_grad)
     assert all(lo <= s <= hi for s in slopes.values())
 
 
 def test_torch_spellings_agree_away_from_zero():
-    for x0, expected in [(-1e-300, 0.0), (-0.3, 0.0), (1e-300, 1.0),
-                         (0.3, 1.0)]:
+    for x0, expected in [(-1e-300, 0.0), (-0.3, 0.0), (1e-300, 1.0), (0.3, 1.0)]:
         x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-        for f in (torch.relu, lambda t: torch.maximum(t, torch.zeros_like(t)),
-                  lambda t: torch.clamp(t, min=0)):
+        for f in (
+            torch.relu,
+            lambda t: torch.maximum(t, torch.zeros_like(t)),
+            lambda t: torch.clamp(t, min=0),
+        ):
             (g,) = torch.autograd.grad(f(x), x)
             assert float(g) == expected

@@ -30,10 +30,14 @@ def data():
 def test_filter_normalize_by_hand():
     # Rows (3, 4) and (0, 2) of d get the norms 1 and 5 of the rows of w:
     # (0.6, 0.8) and (0, 5); a zero row stays zero; the bias is zeroed.
-    d = {"w": torch.tensor([[3.0, 4.0], [0.0, 2.0], [0.0, 0.0]]),
-         "b": torch.tensor([1.0, 2.0, 3.0])}
-    w = {"w": torch.tensor([[1.0, 0.0], [0.0, 5.0], [1.0, 1.0]]),
-         "b": torch.tensor([7.0, 8.0, 9.0])}
+    d = {
+        "w": torch.tensor([[3.0, 4.0], [0.0, 2.0], [0.0, 0.0]]),
+        "b": torch.tensor([1.0, 2.0, 3.0]),
+    }
+    w = {
+        "w": torch.tensor([[1.0, 0.0], [0.0, 5.0], [1.0, 1.0]]),
+        "b": torch.tensor([7.0, 8.0, 9.0]),
+    }
     out = filter_normalize(d, w)
     expected = torch.tensor([[0.6, 0.8], [0.0, 5.0], [0.0, 0.0]])
     torch.testing.assert_close(out["w"], expected.double())
@@ -51,9 +55,7 @@ def test_filter_normalized_rows_have_the_weight_norms():
             continue
         # Norms equal to rounding (1e-12); rows stay parallel to the random
         # direction (cosine 1 to 1e-12).
-        torch.testing.assert_close(
-            t.norm(dim=1), w[k].norm(dim=1), rtol=1e-12, atol=0
-        )
+        torch.testing.assert_close(t.norm(dim=1), w[k].norm(dim=1), rtol=1e-12, atol=0)
         cos = (t * raw[k]).sum(1) / (t.norm(dim=1) * raw[k].norm(dim=1))
         torch.testing.assert_close(cos, torch.ones_like(cos), rtol=1e-12, atol=0)
 

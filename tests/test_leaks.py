@@ -91,8 +91,11 @@ def public_text() -> str:
             lines += cell_source(cell).splitlines()
     for path in sorted(CHAPTERS.rglob("*.md")):
         lines += path.read_text().splitlines()
-    withheld = set(yaml.safe_load(CONFIG.read_text())["sphinx"]["config"]
-                   .get("source_links_withheld", []))
+    withheld = set(
+        yaml.safe_load(CONFIG.read_text())["sphinx"]["config"].get(
+            "source_links_withheld", []
+        )
+    )
     for path in sorted(PACKAGE.glob("*.py")):
         if f"actzoo.{path.stem}" not in withheld:
             lines += path.read_text().splitlines()
@@ -110,8 +113,7 @@ def solution_secrets(solutions: Path = SOLUTIONS) -> dict[str, str]:
                 if len(text.replace(" ", "")) < MIN_CHARS or text in public:
                     continue
                 cell_id = cell.get("id", f"cell {number}")
-                secrets.setdefault(text, f"{path.relative_to(solutions)}"
-                                         f" [{cell_id}]")
+                secrets.setdefault(text, f"{path.relative_to(solutions)} [{cell_id}]")
     return secrets
 
 
@@ -149,7 +151,7 @@ def readings(name: str, data: bytes) -> Iterator[tuple[str, str]]:
         yield f"{name} (text)", html.unescape(TAG.sub("", text))
     payload = text
     if suffix == ".js" and "setIndex(" in text:
-        payload = text[text.index("setIndex(") + 9:text.rindex(")")]
+        payload = text[text.index("setIndex(") + 9 : text.rindex(")")]
     if suffix in {".json", ".ipynb", ".map", ".js"}:
         try:
             decoded = json.loads(payload)
@@ -183,29 +185,40 @@ def secrets() -> dict[str, str]:
 
 def a_secret(secrets: dict[str, str], notebook: str) -> str:
     """Return the longest secret of one notebook (a distinctive line)."""
-    return max((s for s, origin in secrets.items()
-                if origin.startswith(notebook)), key=len)
+    return max(
+        (s for s, origin in secrets.items() if origin.startswith(notebook)), key=len
+    )
 
 
 def test_every_solution_notebook_has_secrets(secrets):
     # Without secrets the scanner would pass anything: each notebook must
     # contribute solution lines and hidden-test lines.
     for path in sorted(SOLUTIONS.glob("*/*.ipynb")):
-        mine = [s for s, o in secrets.items()
-                if o.startswith(f"{path.parent.name}/")]
+        mine = [s for s, o in secrets.items() if o.startswith(f"{path.parent.name}/")]
         assert len(mine) >= 10, (path.name, mine)
 
 
 def test_withheld_lines_follow_the_markers():
-    cell = {"cell_type": "code", "metadata": {"nbgrader": {"solution": True}},
-            "source": ["def f(x):\n", "    ### BEGIN SOLUTION\n",
-                       "    return secret(x)\n", "    ### END SOLUTION\n",
-                       "# visible\n", "### BEGIN HIDDEN TESTS\n",
-                       "assert hidden()\n", "### END HIDDEN TESTS\n"]}
-    assert withheld_lines(cell) == ["    return secret(x)",
-                                    "assert hidden()"]
-    whole = {"cell_type": "markdown", "source": "The answer is 42.",
-             "metadata": {"nbgrader": {"solution": True}}}
+    cell = {
+        "cell_type": "code",
+        "metadata": {"nbgrader": {"solution": True}},
+        "source": [
+            "def f(x):\n",
+            "    ### BEGIN SOLUTION\n",
+            "    return secret(x)\n",
+            "    ### END SOLUTION\n",
+            "# visible\n",
+            "### BEGIN HIDDEN TESTS\n",
+            "assert hidden()\n",
+            "### END HIDDEN TESTS\n",
+        ],
+    }
+    assert withheld_lines(cell) == ["    return secret(x)", "assert hidden()"]
+    whole = {
+        "cell_type": "markdown",
+        "source": "The answer is 42.",
+        "metadata": {"nbgrader": {"solution": True}},
+    }
     assert withheld_lines(whole) == ["The answer is 42."]
 
 
@@ -239,23 +252,35 @@ def test_scanner_finds_a_highlighted_solution_line(secrets, tmp_path):
     assert len(leaks) == 1 and "page.html (text)" in leaks[0], leaks
 
 
-def test_scanner_finds_secrets_in_notebooks_zips_and_indexes(secrets,
-                                                             tmp_path):
+def test_scanner_finds_secrets_in_notebooks_zips_and_indexes(secrets, tmp_path):
     secret = a_secret(secrets, "ex3_statistics/")
-    notebook = {"cells": [{"cell_type": "code", "source": [f"{secret}\n"],
-                           "metadata": {}, "outputs": []}],
-                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": [f"{secret}\n"],
+                "metadata": {},
+                "outputs": [],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (tmp_path / "_downloads").mkdir()
-    (tmp_path / "_downloads" / "ex.ipynb").write_text(
-        json.dumps(notebook, indent=1))
+    (tmp_path / "_downloads" / "ex.ipynb").write_text(json.dumps(notebook, indent=1))
     with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as archive:
         archive.writestr("inner/ex.ipynb", json.dumps(notebook))
     (tmp_path / "searchindex.js").write_text(
-        "Search.setIndex(" + json.dumps({"titles": [secret]}) + ")")
+        "Search.setIndex(" + json.dumps({"titles": [secret]}) + ")"
+    )
     leaks = find_leaks(tmp_path, secrets)
     files = {leak.split(":")[0].removesuffix(" (strings)") for leak in leaks}
-    assert files == {"_downloads/ex.ipynb", "bundle.zip!inner/ex.ipynb",
-                     "searchindex.js"}, leaks
+    assert files == {
+        "_downloads/ex.ipynb",
+        "bundle.zip!inner/ex.ipynb",
+        "searchindex.js",
+    }, leaks
     # The decoded reading finds the line even where JSON escapes it.
     assert "_downloads/ex.ipynb (strings)" in "".join(leaks)
 
@@ -264,19 +289,21 @@ def test_scanner_finds_markers_in_cells_and_in_prose(tmp_path):
     (tmp_path / "cell.txt").write_text("x = 1\n    ### BEGIN SOLUTION\n")
     (tmp_path / "prose.md").write_text(
         "Solutions sit between `### BEGIN SOLUTION` and `### END SOLUTION`.\n"
-        "Hidden tests follow ### BEGIN HIDDEN TESTS.\n")
+        "Hidden tests follow ### BEGIN HIDDEN TESTS.\n"
+    )
     (tmp_path / "fine.md").write_text(
-        "Each block sits between `### BEGIN` and `### END` markers.\n")
+        "Each block sits between `### BEGIN` and `### END` markers.\n"
+    )
     assert find_leaks(tmp_path, {}) == [
         "cell.txt: marker 'BEGIN SOLUTION'",
         "prose.md: marker 'BEGIN SOLUTION'",
         "prose.md: marker 'END SOLUTION'",
-        "prose.md: marker 'BEGIN HIDDEN TESTS'"]
+        "prose.md: marker 'BEGIN HIDDEN TESTS'",
+    ]
 
 
 @pytest.mark.slow
-def test_scanner_finds_a_line_planted_in_a_built_page(site_html, secrets,
-                                                      tmp_path):
+def test_scanner_finds_a_line_planted_in_a_built_page(site_html, secrets, tmp_path):
     # A copy of a real exercise page is clean; with one solution line
     # planted as inline code (one span per word, as Sphinx writes it), the
     # scanner reports exactly that line.
@@ -285,12 +312,12 @@ def test_scanner_finds_a_line_planted_in_a_built_page(site_html, secrets,
     (tmp_path / "copy.html").write_text(text)
     assert find_leaks(tmp_path, secrets) == []
     secret = a_secret(secrets, "ex1_activations/")
-    words = " ".join(f'<span class="pre">{html.escape(word)}</span>'
-                     for word in secret.split(" "))
+    words = " ".join(
+        f'<span class="pre">{html.escape(word)}</span>' for word in secret.split(" ")
+    )
     planted = f'<code class="docutils literal notranslate">{words}</code>'
     assert "</p>" in text and secret not in planted
-    (tmp_path / "copy.html").write_text(
-        text.replace("</p>", f" {planted}</p>", 1))
+    (tmp_path / "copy.html").write_text(text.replace("</p>", f" {planted}</p>", 1))
     leaks = find_leaks(tmp_path, secrets)
     assert leaks and all(secret in leak for leak in leaks), leaks
 

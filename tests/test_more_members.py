@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-from actzoo import gelu, leaky_relu, silu
 from actzoo import gated as G
+from actzoo import gelu, leaky_relu, silu
 from actzoo import prelu as P
 from actzoo import saturating as S
 from actzoo.beyond_relu import ALL_ACTIVATIONS, MORE_ACTIVATIONS
@@ -36,8 +36,9 @@ EXTREMES = [1e4, -1e4, 750.0, -750.0, 0.0, -0.0, 20.0, -40.0, 1e-300]
 
 
 def grid(dtype):
-    x = np.concatenate([np.linspace(-30, 30, 6001), np.linspace(-1e-3, 1e-3, 201),
-                        EXTREMES])
+    x = np.concatenate(
+        [np.linspace(-30, 30, 6001), np.linspace(-1e-3, 1e-3, 201), EXTREMES]
+    )
     return x.astype(dtype)
 
 
@@ -64,10 +65,17 @@ POINTS = np.array([-7.3, -2.2, -0.9, -0.31, 0.17, 0.6, 1.4, 3.3, 8.1])
 def test_pointwise_derivatives_match_central_differences(name, params):
     act, h = MORE_ACTIVATIONS[name], 1e-5
     for k in (1, 2):
-        fd = (act.derivative(POINTS + h, k - 1, **params)
-              - act.derivative(POINTS - h, k - 1, **params)) / (2 * h)
-        np.testing.assert_allclose(act.derivative(POINTS, k, **params), fd,
-                                   rtol=1e-7, atol=1e-8, err_msg=f"{name} {k}")
+        fd = (
+            act.derivative(POINTS + h, k - 1, **params)
+            - act.derivative(POINTS - h, k - 1, **params)
+        ) / (2 * h)
+        np.testing.assert_allclose(
+            act.derivative(POINTS, k, **params),
+            fd,
+            rtol=1e-7,
+            atol=1e-8,
+            err_msg=f"{name} {k}",
+        )
 
 
 def test_limits_nan_and_no_warnings():
@@ -77,10 +85,12 @@ def test_limits_nan_and_no_warnings():
         np.testing.assert_array_equal(S.tanh(x), [-1, -1, np.nan, 1, 1])
         for f in (S.sigmoid_grad, S.sigmoid_grad2, S.tanh_grad, S.tanh_grad2):
             np.testing.assert_array_equal(np.abs(f(x)), [0, 0, np.nan, 0, 0])
-        np.testing.assert_array_equal(P.prelu(x, 0.5),
-                                      [-np.inf, -5e3, np.nan, 1e4, np.inf])
-        np.testing.assert_array_equal(P.prelu_grad_alpha(x),
-                                      [-np.inf, -1e4, np.nan, 0, 0])
+        np.testing.assert_array_equal(
+            P.prelu(x, 0.5), [-np.inf, -5e3, np.nan, 1e4, np.inf]
+        )
+        np.testing.assert_array_equal(
+            P.prelu_grad_alpha(x), [-np.inf, -1e4, np.nan, 0, 0]
+        )
 
 
 def test_saturation_facts():
@@ -150,18 +160,25 @@ def test_gated_derivatives_match_central_differences(name):
     unit, h = G.GATED_UNITS[name], 1e-5
     a, b = np.meshgrid(np.array([-2.5, -0.4, 0.7, 3.1]), POINTS)
     da, db = unit.grad(a, b)
-    np.testing.assert_allclose(da, (unit.fn(a + h, b) - unit.fn(a - h, b)) / (2 * h),
-                               rtol=1e-7, atol=1e-8)
-    np.testing.assert_allclose(db, (unit.fn(a, b + h) - unit.fn(a, b - h)) / (2 * h),
-                               rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(
+        da, (unit.fn(a + h, b) - unit.fn(a - h, b)) / (2 * h), rtol=1e-7, atol=1e-8
+    )
+    np.testing.assert_allclose(
+        db, (unit.fn(a, b + h) - unit.fn(a, b - h)) / (2 * h), rtol=1e-7, atol=1e-8
+    )
     haa, hab, hbb = unit.grad2(a, b)
     np.testing.assert_array_equal(haa, 0.0)
-    for fd_ab in ((unit.grad(a, b + h)[0] - unit.grad(a, b - h)[0]) / (2 * h),
-                  (unit.grad(a + h, b)[1] - unit.grad(a - h, b)[1]) / (2 * h)):
+    for fd_ab in (
+        (unit.grad(a, b + h)[0] - unit.grad(a, b - h)[0]) / (2 * h),
+        (unit.grad(a + h, b)[1] - unit.grad(a - h, b)[1]) / (2 * h),
+    ):
         np.testing.assert_allclose(hab, fd_ab, rtol=1e-7, atol=1e-8)
     np.testing.assert_allclose(
-        hbb, (unit.grad(a, b + h)[1] - unit.grad(a, b - h)[1]) / (2 * h),
-        rtol=1e-7, atol=1e-8)
+        hbb,
+        (unit.grad(a, b + h)[1] - unit.grad(a, b - h)[1]) / (2 * h),
+        rtol=1e-7,
+        atol=1e-8,
+    )
 
 
 def test_tied_halves_give_silu_and_the_gelu_family():
@@ -171,8 +188,9 @@ def test_tied_halves_give_silu_and_the_gelu_family():
     np.testing.assert_allclose(G.swiglu(x, x), x * silu(x), rtol=1e-15)
     np.testing.assert_allclose(G.geglu(x, x), x * gelu(x), rtol=1e-15)
     # With a constant value half the unit is its gate, scaled.
-    np.testing.assert_allclose(G.swiglu(np.full_like(x, 2.0), x), 2 * silu(x),
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        G.swiglu(np.full_like(x, 2.0), x), 2 * silu(x), rtol=1e-15
+    )
 
 
 def test_gated_edges():
@@ -200,8 +218,11 @@ def test_gated_edges():
         (lambda: S.tanh_grad("x"), TypeError, "tanh_grad"),
         (lambda: P.prelu(1.0, alpha=math.nan), ValueError, "prelu: alpha"),
         (lambda: P.prelu_grad_alpha(1.0, alpha="1"), TypeError, "alpha must be"),
-        (lambda: MORE_ACTIVATIONS["tanh"].derivative(1.0, alpha=1), TypeError,
-         "no parameter"),
+        (
+            lambda: MORE_ACTIVATIONS["tanh"].derivative(1.0, alpha=1),
+            TypeError,
+            "no parameter",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, error, match):

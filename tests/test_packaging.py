@@ -137,9 +137,19 @@ def wheel(tmp_path_factory) -> Path:
         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
     )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "--no-build-isolation", "--disable-pip-version-check",
-         "-w", str(out), str(source)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(source),
+        ],
         check=True,
         capture_output=True,
     )
@@ -175,15 +185,24 @@ def test_wheel_installs_light_on_newer_python(version, wheel, tmp_path):
     subprocess.run([str(python), "-m", "venv", str(venv)], check=True)
     vpy = venv / "bin" / "python"
     install = subprocess.run(
-        [str(vpy), "-m", "pip", "install", "--quiet",
-         "--disable-pip-version-check", str(wheel)],
+        [
+            str(vpy),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
         capture_output=True,
         text=True,
     )
     assert install.returncode == 0, install.stderr[-2000:]
     listed = subprocess.run(
         [str(vpy), "-m", "pip", "list", "--format=freeze"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.lower()
     assert "torch==" not in listed, "the light install pulled in PyTorch"
     # Not blocked: torch really is absent, so the check runs as on a
@@ -193,7 +212,9 @@ def test_wheel_installs_light_on_newer_python(version, wheel, tmp_path):
     )
     proc = subprocess.run(
         [str(vpy), "-c", script],
-        capture_output=True, text=True, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
         env={**os.environ, "MPLBACKEND": "Agg"},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

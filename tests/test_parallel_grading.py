@@ -15,7 +15,8 @@ from grading.grades import part_scores
 
 # The submissions are built as in the attack suite.
 _spec = importlib.util.spec_from_file_location(
-    "attack_suite", Path(__file__).with_name("test_attacks.py"))
+    "attack_suite", Path(__file__).with_name("test_attacks.py")
+)
 attacks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(attacks)
 ASSIGNMENT, POINTS = attacks.ASSIGNMENT, attacks.POINTS
@@ -28,8 +29,10 @@ WHY_SKIPPED = sandbox.check()
 def _batch(root):
     course = Course(root=root)
     notebooks = {
-        "correct": solved(), "partial": solved({"relu", "elu"}),
-        "blank": blank(), "tagged": tagged(solved()),
+        "correct": solved(),
+        "partial": solved({"relu", "elu"}),
+        "blank": blank(),
+        "tagged": tagged(solved()),
         "deleted": deleted(solved(), {"test_gelu"}),
         "exits": with_cell(solved(), attacks.EXIT_IN_SOFTPLUS, after="softplus"),
     }
@@ -47,8 +50,10 @@ def test_two_jobs_and_one_job_give_identical_gradebooks(tmp_path):
         course = _batch(tmp_path / f"jobs{jobs}")
         bar = io.StringIO()
         results[jobs] = autograde(course, ASSIGNMENT, jobs=jobs, progress=bar)
-        scores[jobs] = [(p.student, p.part, p.score, p.max_score)
-                        for p in part_scores(course, ASSIGNMENT)]
+        scores[jobs] = [
+            (p.student, p.part, p.score, p.max_score)
+            for p in part_scores(course, ASSIGNMENT)
+        ]
         # The progress bar counted every submission and the flagged ones.
         last = bar.getvalue().strip().splitlines()[-1]
         assert "6/6 graded, 0 failed, 3 flagged" in last, last
@@ -59,10 +64,13 @@ def test_two_jobs_and_one_job_give_identical_gradebooks(tmp_path):
         totals[student] = totals.get(student, 0.0) + score
     full = sum(POINTS.values())
     assert totals == {
-        "correct": full, "blank": 0.0, "tagged": 0.0,
+        "correct": full,
+        "blank": 0.0,
+        "tagged": 0.0,
         "partial": POINTS["test_relu"] + POINTS["test_elu"],
         "deleted": full - POINTS["test_gelu"],
-        "exits": full - POINTS["test_softplus"]}
+        "exits": full - POINTS["test_softplus"],
+    }
 
 
 def test_progress_bar_counts_and_estimates():

@@ -24,14 +24,16 @@ def test_sine_problem_solution_solves_the_equation(problem):
     # 4 eps / h^2 ~ 1e-7, against values of size pi^2
     np.testing.assert_allclose(d2, problem.f(x), atol=1e-5)
     assert (u(np.array(0.0)), u(np.array(1.0))) == pytest.approx(
-        (problem.u0, problem.u1), abs=1e-15)
+        (problem.u0, problem.u1), abs=1e-15
+    )
 
 
 def test_second_derivative_of_a_known_function():
     x = torch.linspace(-2.0, 2.0, 41, dtype=torch.float64)[:, None]
     y, d2 = pinn.second_derivative(lambda t: torch.sin(3 * t), x)
-    np.testing.assert_allclose(d2.detach().numpy(), -9 * np.sin(3 * x.numpy()),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        d2.detach().numpy(), -9 * np.sin(3 * x.numpy()), rtol=1e-12, atol=1e-12
+    )
     np.testing.assert_allclose(y.detach().numpy(), np.sin(3 * x.numpy()))
 
 
@@ -57,16 +59,19 @@ def test_second_derivative_of_a_network_matches_finite_differences(name):
 def test_relu_network_has_zero_curvature_and_no_residual_gradient(problem):
     torch.manual_seed(0)
     net = torch.nn.Sequential(
-        torch.nn.Linear(1, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16),
-        torch.nn.ReLU(), torch.nn.Linear(16, 1)).double()
+        torch.nn.Linear(1, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 1),
+    ).double()
     x = torch.linspace(0.01, 0.99, 50, dtype=torch.float64)[:, None]
     f = torch.tensor(problem.f(x.numpy()))
     _, d2 = pinn.second_derivative(net, x)
     assert torch.count_nonzero(d2) == 0
     residual = torch.mean((d2 - f) ** 2)
     assert residual.item() == pytest.approx(float(torch.mean(f**2)), rel=1e-14)
-    grads = torch.autograd.grad(residual, list(net.parameters()),
-                                allow_unused=True)
+    grads = torch.autograd.grad(residual, list(net.parameters()), allow_unused=True)
     assert all(g is None or torch.count_nonzero(g) == 0 for g in grads)
 
 
@@ -115,5 +120,5 @@ def test_bad_input_is_refused(problem):
 def test_sine_problem_k_scales_the_forcing():
     p2 = pinn.sine_problem(2)
     x = np.array([0.25])
-    assert p2.f(x)[0] == pytest.approx(-(2 * math.pi) ** 2)
+    assert p2.f(x)[0] == pytest.approx(-((2 * math.pi) ** 2))
     assert p2.exact(x)[0] == pytest.approx(1.25)

@@ -34,8 +34,7 @@ FALLBACK_OUTPUT = Path("/tmp/book-reference")
 
 
 def load_extension():
-    spec = importlib.util.spec_from_file_location("notebook_downloads",
-                                                  EXTENSION)
+    spec = importlib.util.spec_from_file_location("notebook_downloads", EXTENSION)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -44,8 +43,11 @@ def load_extension():
 
 def public_modules() -> list[str]:
     """Return the names of ``actzoo``'s public submodules."""
-    return sorted(m.name for m in pkgutil.iter_modules(actzoo.__path__)
-                  if not m.name.startswith("_"))
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules(actzoo.__path__)
+        if not m.name.startswith("_")
+    )
 
 
 def public_names(module_name: str) -> list[str]:
@@ -78,13 +80,15 @@ def test_api_page_documents_every_public_module():
     for page in sorted(API_PAGES.glob("*.md")):
         text = page.read_text(encoding="utf-8")
         modules = re.findall(
-            r"^\.\. automodule:: actzoo\.(\w+)\n   :members:", text, re.M)
+            r"^\.\. automodule:: actzoo\.(\w+)\n   :members:", text, re.M
+        )
         # One page per module, named for it.
         assert modules == [page.stem], page.name
         documented += modules
     assert sorted(documented) == public_modules()
-    assert not re.search(r":members:", API_PAGE.read_text(encoding="utf-8")), \
+    assert not re.search(r":members:", API_PAGE.read_text(encoding="utf-8")), (
         "the index documents no module itself"
+    )
     toc = toc_docs()
     assert all(f"chapters/api/{m}" in toc for m in public_modules())
 
@@ -109,7 +113,8 @@ def tiny_notebook(code: str) -> nbformat.NotebookNode:
     nb.metadata["jupytext"] = {"text_representation": {"extension": ".md"}}
     nb.cells = [
         nbformat.v4.new_markdown_cell(
-            "A {term}`dead unit` and {term}`kinks <kink>` on a {doc}`page`."),
+            "A {term}`dead unit` and {term}`kinks <kink>` on a {doc}`page`."
+        ),
         nbformat.v4.new_code_cell(code),
     ]
     return nb
@@ -126,10 +131,13 @@ def test_downloadable_notebook_is_clean_and_valid():
     assert ext.problems(nb) == []
 
 
-@pytest.mark.parametrize("code, why", [
-    ("import sys\nsys.path.insert(0, '/work/main/src')", "changes sys.path"),
-    ("nb = open('solutions/ex1/ex1.ipynb')", "refers to solutions/"),
-])
+@pytest.mark.parametrize(
+    "code, why",
+    [
+        ("import sys\nsys.path.insert(0, '/work/main/src')", "changes sys.path"),
+        ("nb = open('solutions/ex1/ex1.ipynb')", "refers to solutions/"),
+    ],
+)
 def test_extension_refuses_leaks_and_path_hacks(code, why):
     ext = load_extension()
     nb = ext.downloadable(tiny_notebook(code), "Bad")
@@ -146,9 +154,15 @@ def html_dir(request) -> Path:
         proc, html = request.getfixturevalue("built_book")
     except pytest.FixtureLookupError:
         proc = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "build_book.py"),
-             "--output", str(FALLBACK_OUTPUT)],
-            capture_output=True, text=True)
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "build_book.py"),
+                "--output",
+                str(FALLBACK_OUTPUT),
+            ],
+            capture_output=True,
+            text=True,
+        )
         html = FALLBACK_OUTPUT / "_build" / "html"
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return Path(html)
@@ -156,16 +170,21 @@ def html_dir(request) -> Path:
 
 @pytest.mark.slow
 def test_api_page_has_an_entry_for_every_public_object(html_dir):
-    html = "".join((html_dir / "chapters" / "api" / f"{m}.html").read_text(
-        encoding="utf-8") for m in public_modules())
+    html = "".join(
+        (html_dir / "chapters" / "api" / f"{m}.html").read_text(encoding="utf-8")
+        for m in public_modules()
+    )
     ids = set(re.findall(r'id="([^"]+)"', html))
-    missing = [f"actzoo.{m}.{n}" for m in public_modules()
-               for n in public_names(m) if f"actzoo.{m}.{n}" not in ids]
+    missing = [
+        f"actzoo.{m}.{n}"
+        for m in public_modules()
+        for n in public_names(m)
+        if f"actzoo.{m}.{n}" not in ids
+    ]
     assert not missing, f"not in the API reference: {missing}"
     # Top-level names are documented once, where they are defined.
     for name in actzoo.__all__:
-        defined_in = next(m for m in public_modules()
-                          if name in public_names(m))
+        defined_in = next(m for m in public_modules() if name in public_names(m))
         assert f"actzoo.{defined_in}.{name}" in ids, name
     # Docstrings were rendered, not just the signatures: formulas and the
     # NumPy sections that napoleon turns into field lists.
@@ -184,8 +203,9 @@ def test_every_chapter_downloads_as_an_executed_notebook(html_dir):
         nb = nbformat.reads(raw, as_version=4)
         nbformat.validate(nb)
         code = [c for c in nb.cells if c.cell_type == "code"]
-        assert any(re.search(r"^\s*(from|import) actzoo\b", c.source, re.M)
-                   for c in code), f"{doc}: does not import actzoo"
+        assert any(
+            re.search(r"^\s*(from|import) actzoo\b", c.source, re.M) for c in code
+        ), f"{doc}: does not import actzoo"
         assert all(c.execution_count for c in code), f"{doc}: not executed"
         assert any(c.outputs for c in code), f"{doc}: no outputs"
         # The same code as the page the reader saw.
@@ -196,8 +216,9 @@ def test_every_chapter_downloads_as_an_executed_notebook(html_dir):
         expected = [c.source for c in source.cells if c.cell_type == "code"]
         assert [c.source for c in code] == expected, f"{doc}: code differs"
         page = (html_dir / f"{doc}.html").read_text(encoding="utf-8")
-        assert re.search(rf'href="[./]*_notebooks/{re.escape(doc)}\.ipynb"',
-                         page), f"{doc}: no download link"
+        assert re.search(rf'href="[./]*_notebooks/{re.escape(doc)}\.ipynb"', page), (
+            f"{doc}: no download link"
+        )
 
 
 @pytest.mark.slow
@@ -211,8 +232,7 @@ def test_exercise_pages_offer_no_page_notebook(html_dir):
 
 @pytest.mark.slow
 def test_glossary_links_land_on_glossary_entries(html_dir):
-    glossary = (html_dir / "chapters" / "glossary.html").read_text(
-        encoding="utf-8")
+    glossary = (html_dir / "chapters" / "glossary.html").read_text(encoding="utf-8")
     anchors = set(re.findall(r'id="(term-[^"]+)"', glossary))
     assert len(anchors) >= 40
     used = set()

@@ -22,7 +22,9 @@ def test_selu_constants_solve_the_fixed_point_equations_3197581(x0):
     alpha, scale = selfnorm.solve_selu_constants(x0)
     assert abs(alpha - PUBLISHED_ALPHA) < 1e-10
     assert abs(scale - PUBLISHED_SCALE) < 1e-10
-    np.testing.assert_allclose(selfnorm.fixed_point_residuals(alpha, scale), 0, atol=1e-14)
+    np.testing.assert_allclose(
+        selfnorm.fixed_point_residuals(alpha, scale), 0, atol=1e-14
+    )
 
 
 def test_selu_constants_agree_with_torch_selu_3197581():
@@ -53,6 +55,7 @@ def test_moment_map_matches_sampling():
     mu, nu, omega, tau = 0.4, 1.5, 0.5, 0.8
     z = rng.normal(mu * omega, math.sqrt(nu * tau), 400_000)
     from actzoo import selu
+
     y = selu(z)
     m, v = selfnorm.moment_map("selu", mu, nu, omega, tau)
     assert abs(y.mean() - m) < 4 * y.std() / math.sqrt(z.size)
@@ -60,20 +63,24 @@ def test_moment_map_matches_sampling():
 
 
 def test_deep_selu_keeps_mean_and_variance_where_relu_drifts_3197581():
-    selu_stats = selfnorm.simulate_network_moments("selu", depth=50, width=256,
-                                                   n_samples=800, seed=0)
+    selu_stats = selfnorm.simulate_network_moments(
+        "selu", depth=50, width=256, n_samples=800, seed=0
+    )
     # Finite width makes each layer's statistics fluctuate by a few percent.
     assert np.max(np.abs(selu_stats.mean)) < 0.1
     assert np.max(np.abs(selu_stats.variance - 1)) < 0.15
-    relu_stats = selfnorm.simulate_network_moments("relu", depth=50, width=256,
-                                                   n_samples=800, seed=0)
+    relu_stats = selfnorm.simulate_network_moments(
+        "relu", depth=50, width=256, n_samples=800, seed=0
+    )
     # With LeCun weights ReLU halves the second moment at every layer.
     assert relu_stats.variance[50] < 1e-10
     assert np.all(relu_stats.mean[1:] > 0)
     # Mean field: q_(l+1) = q_l / 2, Var ReLU(z_l) = q_l (1/2 - 1/(2 pi)).
     q = 0.5 ** np.arange(8)
     theory = selfnorm.propagate_random_weights("relu", 1.0, 8)
-    np.testing.assert_allclose(theory.variance, q * (0.5 - 1 / (2 * math.pi)), rtol=1e-13)
+    np.testing.assert_allclose(
+        theory.variance, q * (0.5 - 1 / (2 * math.pi)), rtol=1e-13
+    )
     np.testing.assert_allclose(theory.mean, np.sqrt(q / (2 * math.pi)), rtol=1e-13)
     # One finite network fluctuates around it by ~sqrt(2/width) per layer.
     np.testing.assert_allclose(relu_stats.variance[1:9], theory.variance, rtol=0.25)
@@ -88,8 +95,9 @@ def test_alpha_dropout_matches_torch_exactly_given_the_mask_3197581():
     dropped_value = a * a_prime + b
     keep = ~np.isclose(y, dropped_value, rtol=0, atol=1e-12)
     assert 0.6 < keep.mean() < 0.8
-    np.testing.assert_allclose(selfnorm.alpha_dropout(x.numpy(), p, mask=keep), y,
-                               rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(
+        selfnorm.alpha_dropout(x.numpy(), p, mask=keep), y, rtol=1e-13, atol=1e-13
+    )
 
 
 @pytest.mark.parametrize("p", [0.1, 0.3, 0.5])

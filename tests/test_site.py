@@ -44,8 +44,7 @@ def load_script(name: str):
     """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -154,11 +153,14 @@ def pages(browser, site_html, site_url):
     found = {}
     for name in serve_site.site_pages(site_html):
         context = browse_site.new_context(browser)
-        page, visit = browse_site.open_page(context, site_url + name,
-                                            site_url)
+        page, visit = browse_site.open_page(context, site_url + name, site_url)
         images = page.evaluate(IMAGES)  # waits until every image has loaded
-        found[name] = (visit, page.evaluate(MATH_PROBLEMS), images,
-                       page.evaluate(LAYOUT))
+        found[name] = (
+            visit,
+            page.evaluate(MATH_PROBLEMS),
+            images,
+            page.evaluate(LAYOUT),
+        )
         context.close()
     return found
 
@@ -171,8 +173,10 @@ BROKEN_PAGE = """<!DOCTYPE html>
 <script>console.error("boom"); notDefined();</script>
 </body></html>
 """
-LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
-        '<rect width="4" height="4"/></svg>')
+LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
+    '<rect width="4" height="4"/></svg>'
+)
 
 
 def test_the_checks_catch_a_broken_page(browser, tmp_path):
@@ -191,7 +195,9 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path):
     assert f"HTTP 404: {url}missing.png" in found
     assert math == ["raw TeX left: Left raw: $x^2$ and \\(y\\)."], math
     assert [(i["src"], bool(i["alt"]), i["width"] > 0) for i in images] == [
-        ("missing.png", True, False), ("logo.svg", False, True)]
+        ("missing.png", True, False),
+        ("logo.svg", False, True),
+    ]
 
 
 LAYOUT_PAGE = """<!DOCTYPE html>
@@ -212,11 +218,15 @@ LAYOUT_PAGE = """<!DOCTYPE html>
 """
 BAD_LAYOUT = dict(
     ok="$x$ is left raw, and so are {term}`ReLU`, {glue:text}`n` and {doc}`zoo`",
-    formula=900, cell="F.leaky_relu " * 12, code="x = " + "1 + " * 60 + "1",
-    extra='<blockquote><p>0)$ and $0$ otherwise</p></blockquote>'
-          '<img src="logo.svg" alt="the same square, again">')
-GOOD_LAYOUT = dict(ok="All is fine.", formula=300, cell="F.relu", code="x = 1",
-                   extra="")
+    formula=900,
+    cell="F.leaky_relu " * 12,
+    code="x = " + "1 + " * 60 + "1",
+    extra="<blockquote><p>0)$ and $0$ otherwise</p></blockquote>"
+    '<img src="logo.svg" alt="the same square, again">',
+)
+GOOD_LAYOUT = dict(
+    ok="All is fine.", formula=300, cell="F.relu", code="x = 1", extra=""
+)
 
 
 def test_the_layout_checks_catch_planted_defects(browser, tmp_path):
@@ -229,30 +239,35 @@ def test_the_layout_checks_catch_planted_defects(browser, tmp_path):
     with serve_site.serve(tmp_path) as url:
         for name in ("bad", "good"):
             context = browse_site.new_context(browser)
-            page, visit = browse_site.open_page(context, f"{url}{name}.html",
-                                                url)
+            page, _ = browse_site.open_page(context, f"{url}{name}.html", url)
             page.evaluate(IMAGES)
             found[name] = (page.evaluate(MATH_PROBLEMS), page.evaluate(LAYOUT))
             context.close()
     math, layout = found["bad"]
     assert [m.split(":")[0] for m in math] == [
-        "raw TeX left", "raw {term} role left", "raw TeX left"], math
+        "raw TeX left",
+        "raw {term} role left",
+        "raw TeX left",
+    ], math
     wide = [w.split(" (")[0] for w in layout["wide"]]
-    assert wide == ["formula wider than its box",
-                    "formula wider than its box",
-                    "table wider than its container",
-                    "table wider than its box",
-                    "code block wider than its box"], layout["wide"]
+    assert wide == [
+        "formula wider than its box",
+        "formula wider than its box",
+        "table wider than its container",
+        "table wider than its box",
+        "code block wider than its box",
+    ], layout["wide"]
     assert layout["blockquotes"] == ["0)$ and $0$ otherwise"]
     assert (layout["images"], layout["figures"]) == (2, 1)
     assert layout["uncaptioned"] == ["logo.svg"]
-    assert found["good"] == ([], {"wide": [], "blockquotes": [], "images": 1,
-                                  "figures": 1, "uncaptioned": []})
+    assert found["good"] == (
+        [],
+        {"wide": [], "blockquotes": [], "images": 1, "figures": 1, "uncaptioned": []},
+    )
 
 
 def report(problems: dict[str, list[str]]) -> str:
-    return "\n".join(f"{page}: {p}" for page, items in problems.items()
-                     for p in items)
+    return "\n".join(f"{page}: {p}" for page, items in problems.items() for p in items)
 
 
 def test_every_page_of_the_toc_is_visited(pages):
@@ -262,31 +277,34 @@ def test_every_page_of_the_toc_is_visited(pages):
 
 
 def test_pages_load_without_errors_or_foreign_requests(pages):
-    problems = {name: visit.problems for name, (visit, *_) in pages.items()
-                if visit.problems}
+    problems = {
+        name: visit.problems for name, (visit, *_) in pages.items() if visit.problems
+    }
     assert not problems, report(problems)
 
 
 def test_every_formula_is_typeset_by_mathjax(pages):
     problems = {name: math for name, (_, math, *_) in pages.items() if math}
     assert not problems, report(problems)
-    typeset = [name for name, (visit, *_) in pages.items()
-               if visit.typeset]
+    typeset = [name for name, (visit, *_) in pages.items() if visit.typeset]
     assert "chapters/principles/kink.html" in typeset
 
 
 def test_no_formula_table_or_code_block_is_wider_than_its_container(pages):
-    problems = {name: layout["wide"] for name, (*_, layout) in pages.items()
-                if layout["wide"]}
+    problems = {
+        name: layout["wide"] for name, (*_, layout) in pages.items() if layout["wide"]
+    }
     assert not problems, report(problems)
 
 
 def test_no_page_shows_a_blockquote(pages):
     # The sources mean none: a '>' at the start of a line is an accident
     # (tests/test_page_sources.py catches it in the source as well).
-    problems = {name: [f"blockquote: {b}" for b in layout["blockquotes"]]
-                for name, (*_, layout) in pages.items()
-                if layout["blockquotes"]}
+    problems = {
+        name: [f"blockquote: {b}" for b in layout["blockquotes"]]
+        for name, (*_, layout) in pages.items()
+        if layout["blockquotes"]
+    }
     assert not problems, report(problems)
 
 
@@ -300,7 +318,8 @@ def test_every_content_image_is_a_captioned_figure(pages):
         if layout["images"] != layout["figures"] or layout["uncaptioned"]:
             problems[name] = [
                 f"{layout['images']} content images, {layout['figures']} "
-                f"captioned figures; uncaptioned: {layout['uncaptioned']}"]
+                f"captioned figures; uncaptioned: {layout['uncaptioned']}"
+            ]
     assert not problems, report(problems)
     assert sum(layout["figures"] for *_, layout in pages.values()) >= 20
 
@@ -310,11 +329,9 @@ def test_every_image_loads_and_has_alt_text(pages):
     for name, (_, _, images, _) in pages.items():
         for image in images:
             if not (image["alt"] or "").strip():
-                problems.setdefault(name, []).append(
-                    f"no alt text: {image['src']}")
+                problems.setdefault(name, []).append(f"no alt text: {image['src']}")
             if image["width"] == 0:
-                problems.setdefault(name, []).append(
-                    f"did not load: {image['src']}")
+                problems.setdefault(name, []).append(f"did not load: {image['src']}")
     assert not problems, report(problems)
     figures = sum(len(images) for _, _, images, _ in pages.values())
     assert figures >= 20, "the chapters' figures are missing"
@@ -348,8 +365,7 @@ def test_every_internal_link_resolves(site_html):
     for name, anchors in parsed.items():
         for href in anchors.links:
             url = urlsplit(urljoin(base + name, href))
-            if url.scheme not in ("http", "https") or url.netloc != \
-                    "127.0.0.1":
+            if url.scheme not in ("http", "https") or url.netloc != "127.0.0.1":
                 continue  # another site, mailto:, javascript:
             target = unquote(url.path).lstrip("/") or "index.html"
             if target.endswith("/"):
@@ -367,14 +383,17 @@ def test_every_internal_link_resolves(site_html):
 
 def test_search_finds_gelu(browser, site_html, site_url):
     context = browse_site.new_context(browser)
-    page, visit = browse_site.open_page(context, site_url
-                                        + "search.html?q=GELU", site_url)
+    page, visit = browse_site.open_page(
+        context, site_url + "search.html?q=GELU", site_url
+    )
     page.wait_for_selector("#search-results ul.search li a")
     page.wait_for_function(
         "() => /found/i.test(document.querySelector("
-        "'#search-results .search-summary')?.textContent || '')")
+        "'#search-results .search-summary')?.textContent || '')"
+    )
     hits = page.eval_on_selector_all(
-        "#search-results ul.search li a", "links => links.map(a => a.href)")
+        "#search-results ul.search li a", "links => links.map(a => a.href)"
+    )
     context.close()
     assert not visit.problems, visit.problems
     assert hits
@@ -384,20 +403,21 @@ def test_search_finds_gelu(browser, site_html, site_url):
     assert "chapters/principles/zoo.html" in pages, pages
 
 
-def test_exercise_downloads_are_the_released_notebooks(browser, site_html,
-                                                       site_url):
+def test_exercise_downloads_are_the_released_notebooks(browser, site_html, site_url):
     import nbformat
 
-    exercise_pages = [p for p in serve_site.site_pages(site_html)
-                      if re.fullmatch(r"chapters/hands_on/ex\d+_\w+\.html",
-                                      p)]
+    exercise_pages = [
+        p
+        for p in serve_site.site_pages(site_html)
+        if re.fullmatch(r"chapters/hands_on/ex\d+_\w+\.html", p)
+    ]
     assert len(exercise_pages) == len(list(EXERCISES.glob("*/*.ipynb")))
     context = browse_site.new_context(browser)
     for name in exercise_pages:
-        page, visit = browse_site.open_page(context, site_url + name,
-                                            site_url)
+        page, visit = browse_site.open_page(context, site_url + name, site_url)
         links = page.eval_on_selector_all(
-            "a.download[href$='.ipynb']", "links => links.map(a => a.href)")
+            "a.download[href$='.ipynb']", "links => links.map(a => a.href)"
+        )
         assert len(links) == 1, (name, links)
         response = page.request.get(links[0])
         assert response.status == 200, (name, links[0], response.status)
@@ -412,8 +432,7 @@ def test_exercise_downloads_are_the_released_notebooks(browser, site_html,
     context.close()
 
 
-def test_the_site_root_forwards_to_the_landing_page(browser, site_html,
-                                                   site_url):
+def test_the_site_root_forwards_to_the_landing_page(browser, site_html, site_url):
     assert serve_site.redirects(site_html) == {"index.html": "intro.html"}
     context = browse_site.new_context(browser)
     page = context.new_page()
@@ -427,16 +446,14 @@ def test_screenshots_for_review(browser, site_url):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browse_site.new_context(browser)
     for shot, name in WHOLE_PAGE_SHOTS.items():
-        page, visit = browse_site.open_page(context, site_url + name,
-                                            site_url)
+        page, _ = browse_site.open_page(context, site_url + name, site_url)
         page.evaluate(IMAGES)
         path = SCREENSHOTS / f"{shot}-page.png"
         page.screenshot(path=path, full_page=True)
         assert path.stat().st_size > 50_000, f"{shot} looks blank"
         page.close()
     for shot, name in SHOTS.items():
-        page, visit = browse_site.open_page(context, site_url + name,
-                                            site_url)
+        page, _ = browse_site.open_page(context, site_url + name, site_url)
         path = SCREENSHOTS / f"{shot}.png"
         page.screenshot(path=path)
         assert path.stat().st_size > 20_000, f"{shot} looks blank"
@@ -445,7 +462,8 @@ def test_screenshots_for_review(browser, site_url):
             # the whole page so that the sticky header does not cover it.
             page.evaluate("() => window.scrollTo(0, 0)")
             box = page.locator("figure").first.bounding_box()
-            page.screenshot(path=SCREENSHOTS / f"{shot}-figure.png",
-                            full_page=True, clip=box)
+            page.screenshot(
+                path=SCREENSHOTS / f"{shot}-figure.png", full_page=True, clip=box
+            )
         page.close()
     context.close()

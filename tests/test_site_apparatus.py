@@ -33,8 +33,7 @@ def load_script(name: str):
     """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -80,16 +79,18 @@ def links(html: str) -> list[dict[str, str]]:
 
 def footer(html: str) -> str:
     """Return the page's footer: the theme's ``bd-footer-content``."""
-    match = re.search(r'<footer class="bd-footer-content">(.*?)</footer>',
-                      html, re.S)
+    match = re.search(r'<footer class="bd-footer-content">(.*?)</footer>', html, re.S)
     assert match, "the page has no footer"
     return match.group(1)
 
 
 def repository_buttons(html: str) -> list[str]:
     """Return the ``href`` of every repository button of a page."""
-    return [a.get("href", "") for a in links(html)
-            if "btn-source-repository-button" in a.get("class", "")]
+    return [
+        a.get("href", "")
+        for a in links(html)
+        if "btn-source-repository-button" in a.get("class", "")
+    ]
 
 
 # ------------------------------------------------------------ licences
@@ -114,8 +115,11 @@ def test_package_metadata_declares_the_code_licence():
 
 def check_licence_footer(html: str) -> None:
     """Fail unless the footer links CC BY 4.0 (text) and MIT (code)."""
-    found = {a["text"].strip(): a.get("href", "")
-             for a in links(footer(html)) if a.get("rel") == "license"}
+    found = {
+        a["text"].strip(): a.get("href", "")
+        for a in links(footer(html))
+        if a.get("rel") == "license"
+    }
     assert found.get("CC BY 4.0") == CC_BY, found
     assert found.get("MIT", "").startswith("https://opensource.org/"), found
     said = " ".join(re.sub(r"<[^>]+>", "", footer(html)).split())
@@ -124,21 +128,30 @@ def check_licence_footer(html: str) -> None:
 
 
 def test_the_footer_check_catches_a_missing_licence():
-    good = ('<footer class="bd-footer-content"><p>Text and figures: <a '
-            f'rel="license" href="{CC_BY}">CC BY 4.0</a>. Code: <a '
-            'rel="license" href="https://opensource.org/license/mit">MIT</a>'
-            '.</p></footer>')
+    good = (
+        '<footer class="bd-footer-content"><p>Text and figures: <a '
+        f'rel="license" href="{CC_BY}">CC BY 4.0</a>. Code: <a '
+        'rel="license" href="https://opensource.org/license/mit">MIT</a>'
+        ".</p></footer>"
+    )
     check_licence_footer(good)
-    for bad in (good.replace(">MIT<", "><"), good.replace(CC_BY, "#"),
-                good.replace('rel="license" ', "", 1), "<p>no footer</p>"):
+    for bad in (
+        good.replace(">MIT<", "><"),
+        good.replace(CC_BY, "#"),
+        good.replace('rel="license" ', "", 1),
+        "<p>no footer</p>",
+    ):
         with pytest.raises(AssertionError):
             check_licence_footer(bad)
 
 
 @pytest.mark.slow
 def test_every_page_shows_both_licences_in_its_footer(site_html):
-    for page in ("intro.html", "chapters/principles/kink.html",
-                 "chapters/glossary.html"):
+    for page in (
+        "intro.html",
+        "chapters/principles/kink.html",
+        "chapters/glossary.html",
+    ):
         check_licence_footer((site_html / page).read_text(encoding="utf-8"))
 
 
@@ -153,8 +166,7 @@ def build_one_page_book(folder: Path, url: str | None) -> str:
     """
     text = CONFIG.read_text(encoding="utf-8")
     if url is not None:
-        text, count = re.subn(r'(?m)^(repository:\n  url:) ".*"$',
-                              rf'\1 "{url}"', text)
+        text, count = re.subn(r'(?m)^(repository:\n  url:) ".*"$', rf'\1 "{url}"', text)
         assert count == 1, "_config.yml has no repository: url: setting"
     folder.mkdir(parents=True)
     (folder / "_config.yml").write_text(text, encoding="utf-8")
@@ -163,12 +175,13 @@ def build_one_page_book(folder: Path, url: str | None) -> str:
     (folder / "_ext").symlink_to(ROOT / "_ext")
     for bib in config().get("bibtex_bibfiles", []):
         (folder / bib).symlink_to(ROOT / bib)
-    proc = subprocess.run([str(JUPYTER_BOOK), "build", str(folder),
-                           "--warningiserror"], capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(folder), "--warningiserror"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-    return (folder / "_build" / "html" / "index.html").read_text(
-        encoding="utf-8")
+    return (folder / "_build" / "html" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_repository_url_is_one_setting_and_empty_by_default():
@@ -213,13 +226,13 @@ CITED_ON = {
     "glorot2011": ["chapters/principles/zoo", "chapters/principles/dying"],
     "maas2013": ["chapters/principles/zoo", "chapters/principles/leaky"],
     "clevert2016": ["chapters/principles/zoo", "chapters/principles/centring"],
-    "klambauer2017": ["chapters/principles/zoo",
-                      "chapters/principles/centring",
-                      "chapters/principles/self_normalising"],
-    "hendrycks2016": ["chapters/principles/zoo",
-                      "chapters/principles/smoothing"],
-    "ramachandran2017": ["chapters/principles/zoo",
-                         "chapters/principles/smoothing"],
+    "klambauer2017": [
+        "chapters/principles/zoo",
+        "chapters/principles/centring",
+        "chapters/principles/self_normalising",
+    ],
+    "hendrycks2016": ["chapters/principles/zoo", "chapters/principles/smoothing"],
+    "ramachandran2017": ["chapters/principles/zoo", "chapters/principles/smoothing"],
     "misra2019": ["chapters/principles/zoo"],
     "li2018": ["chapters/principles/landscapes"],
     "clarke1983": ["chapters/principles/kink"],
@@ -228,8 +241,10 @@ CITED_ON = {
     "gowal2018": ["chapters/applications/verification"],
     "raissi2019": ["chapters/applications/pinn"],
     "glorot2010": ["chapters/principles/gradient_flow"],
-    "he2015": ["chapters/principles/gradient_flow",
-               "chapters/principles/self_normalising"],
+    "he2015": [
+        "chapters/principles/gradient_flow",
+        "chapters/principles/self_normalising",
+    ],
 }
 
 
@@ -237,8 +252,9 @@ def bib_keys() -> list[str]:
     return BIB_KEY.findall(BIBFILE.read_text(encoding="utf-8"))
 
 
-def citation_problems(pages: dict[str, str], bibliography: str,
-                      keys: list[str]) -> list[str]:
+def citation_problems(
+    pages: dict[str, str], bibliography: str, keys: list[str]
+) -> list[str]:
     """Return what is wrong with the citations of built ``pages``.
 
     ``pages`` maps document names to their HTML, ``bibliography`` is the
@@ -254,8 +270,9 @@ def citation_problems(pages: dict[str, str], bibliography: str,
         for target in CITE_LINK.findall(html):
             cited.setdefault(target, set()).add(doc)
             if target not in listed:
-                problems.append(f"{doc}: citation of #{target} resolves to "
-                                "no bibliography entry")
+                problems.append(
+                    f"{doc}: citation of #{target} resolves to no bibliography entry"
+                )
         if re.search(r"\{cite(:\w+)?\}", html):
             problems.append(f"{doc}: a citation role left as text")
     for key in keys:
@@ -279,24 +296,25 @@ def test_the_bibliography_has_the_primary_sources_once_each():
         year = re.search(r"(\d{4})$", key).group(1)
         block = re.search(rf"\{{{key},(.*?)\n\}}", text, re.S).group(1)
         assert re.search(rf"year\s*=\s*\{{{year}\}}", block), key
-        assert re.search(r"author\s*=", block) and re.search(r"title\s*=",
-                                                             block), key
+        assert re.search(r"author\s*=", block) and re.search(r"title\s*=", block), key
 
 
 def test_the_citation_check_catches_each_kind_of_defect():
     keys = ["a2000", "b2001"]
     bib = '<div id="cite-a2000"></div><div id="cite-b2001"></div>'
-    page = ('<a href="../bibliography.html#cite-a2000">A</a> '
-            '<a href="bibliography.html#cite-b2001">B</a>')
+    page = (
+        '<a href="../bibliography.html#cite-a2000">A</a> '
+        '<a href="bibliography.html#cite-b2001">B</a>'
+    )
     assert citation_problems({"p": page}, bib, keys) == []
-    uncited = citation_problems({"p": page.split("</a> ")[0] + "</a>"},
-                                bib, keys)
+    uncited = citation_problems({"p": page.split("</a> ")[0] + "</a>"}, bib, keys)
     assert uncited == ["b2001: never cited"]
     unresolved = citation_problems(
-        {"p": page + '<a href="../bibliography.html#cite-c2002">C</a>'},
-        bib, keys)
-    assert unresolved == ["p: citation of #cite-c2002 resolves to no "
-                          "bibliography entry"]
+        {"p": page + '<a href="../bibliography.html#cite-c2002">C</a>'}, bib, keys
+    )
+    assert unresolved == [
+        "p: citation of #cite-c2002 resolves to no bibliography entry"
+    ]
     unlisted = citation_problems({"p": page}, bib.split("</div>")[0], keys)
     assert "b2001: not listed on the bibliography page" in unlisted
     raw = citation_problems({"p": page + " {cite:p}`x`"}, bib, keys)
@@ -305,25 +323,36 @@ def test_the_citation_check_catches_each_kind_of_defect():
 
 @pytest.mark.slow
 def test_every_entry_is_cited_and_every_citation_resolves(site_html):
-    pages = {doc: (site_html / f"{doc}.html").read_text(encoding="utf-8")
-             for doc in toc_docs()}
+    pages = {
+        doc: (site_html / f"{doc}.html").read_text(encoding="utf-8")
+        for doc in toc_docs()
+    }
     bibliography = pages["chapters/bibliography"]
     assert citation_problems(pages, bibliography, bib_keys()) == []
     # Citations read as author and year, and link to the entry.
     zoo = pages["chapters/principles/zoo"]
-    assert re.search(r"Glorot\s+<em>et al\.</em>\s*[\[(]2011",
-                     re.sub(r"<a [^>]*>", "", zoo)), "author-year citations"
+    assert re.search(
+        r"Glorot\s+<em>et al\.</em>\s*[\[(]2011", re.sub(r"<a [^>]*>", "", zoo)
+    ), "author-year citations"
 
 
 # ------------------------------------------------------------ API reference
 
 #: The pieces of NumPy's expanded ``ArrayLike`` union, which a reader of a
 #: signature should never have to decode.
-EXPANDED = ("_Buffer", "_SupportsArray", "_NestedSequence", "numpy.typing.",
-            "dtype[Any]", "ndarray[tuple")
+EXPANDED = (
+    "_Buffer",
+    "_SupportsArray",
+    "_NestedSequence",
+    "numpy.typing.",
+    "dtype[Any]",
+    "ndarray[tuple",
+)
 SIGNATURE = re.compile(
     r'<dl class="py (\w+)">\s*<dt class="sig sig-object py" id="([^"]+)">'
-    r"(.*?)</dt>", re.S)
+    r"(.*?)</dt>",
+    re.S,
+)
 
 
 def signatures(html: str) -> list[tuple[str, str, str, bool]]:
@@ -359,17 +388,19 @@ def withheld_modules() -> list[str]:
 
 
 def test_the_api_check_catches_long_types_and_missing_sources():
-    good = ('<dl class="py function">\n<dt class="sig sig-object py" '
-            'id="m.f"><span>f(x: ArrayLike) → ndarray</span><a href="'
-            '../../_modules/m.html#f"><span class="viewcode-link">'
-            '[source]</span></a></dt>')
+    good = (
+        '<dl class="py function">\n<dt class="sig sig-object py" '
+        'id="m.f"><span>f(x: ArrayLike) → ndarray</span><a href="'
+        '../../_modules/m.html#f"><span class="viewcode-link">'
+        "[source]</span></a></dt>"
+    )
     assert api_problems(good) == []
     long = good.replace("ArrayLike", "_Buffer | _SupportsArray[dtype[Any]]")
     assert len(api_problems(long)) == 3
     assert api_problems(good.replace('class="viewcode-link"', "")) == [
-        "m.f: no [source] link"]
-    assert api_problems(good, source=False) == [
-        "m.f: [source] link to withheld code"]
+        "m.f: no [source] link"
+    ]
+    assert api_problems(good, source=False) == ["m.f: [source] link to withheld code"]
 
 
 @pytest.mark.slow
@@ -398,15 +429,18 @@ def test_api_pages_have_short_signatures_and_source_links(site_html):
     assert not problems, "\n".join(problems)
     assert total > 150 and published >= 8
     # relu and its kin take x: ArrayLike in the code, and say so.
-    takes_x = [n for n in actzoo.activations.__all__
-               if n.islower() and not n.startswith("_")]
+    takes_x = [
+        n for n in actzoo.activations.__all__ if n.islower() and not n.startswith("_")
+    ]
     assert arraylike >= len(takes_x) > 20
 
 
 # ------------------------------------------------------------ parts
 
-INSTRUCTOR_PAGES = ["chapters/hands_on/instructors",
-                    "chapters/hands_on/grading_at_scale"]
+INSTRUCTOR_PAGES = [
+    "chapters/hands_on/instructors",
+    "chapters/hands_on/grading_at_scale",
+]
 
 
 def test_instructor_pages_have_their_own_part():
@@ -415,10 +449,10 @@ def test_instructor_pages_have_their_own_part():
     students = parts["Hands-on practice"]
     assert not set(INSTRUCTOR_PAGES) & set(students)
     # Every exercise stays with the students.
-    exercises = sorted(p.name for p in (ROOT / "exercises").iterdir()
-                       if p.is_dir())
-    assert exercises and all(f"chapters/hands_on/{name}" in students
-                             for name in exercises)
+    exercises = sorted(p.name for p in (ROOT / "exercises").iterdir() if p.is_dir())
+    assert exercises and all(
+        f"chapters/hands_on/{name}" in students for name in exercises
+    )
     # Each page is in exactly one part.
     every = [doc for docs in parts.values() for doc in docs]
     assert len(every) == len(set(every))
@@ -427,10 +461,14 @@ def test_instructor_pages_have_their_own_part():
 @pytest.mark.slow
 def test_the_sidebar_shows_the_instructors_part(site_html):
     html = (site_html / "intro.html").read_text(encoding="utf-8")
-    captions = re.findall(r'<p aria-level="2" class="caption" role="heading">'
-                          r'<span class="caption-text">([^<]+)</span>', html)
-    assert captions.index("For instructors") == \
-        captions.index("Hands-on practice") + 1, captions
+    captions = re.findall(
+        r'<p aria-level="2" class="caption" role="heading">'
+        r'<span class="caption-text">([^<]+)</span>',
+        html,
+    )
+    assert (
+        captions.index("For instructors") == captions.index("Hands-on practice") + 1
+    ), captions
     part = html.split("For instructors", 1)[1].split('class="caption"', 1)[0]
     assert "hands_on/instructors.html" in part
     assert "hands_on/grading_at_scale.html" in part
@@ -478,24 +516,26 @@ def cjk_problems(page) -> tuple[int, list[str]]:
     runs = page.evaluate(CJK_TEXT)
     for run in runs:
         if not run["lang"].startswith("zh"):
-            problems.append(f"{run['text']}: not marked lang=zh "
-                            f"(lang={run['lang']!r})")
+            problems.append(f"{run['text']}: not marked lang=zh (lang={run['lang']!r})")
     cdp = page.context.new_cdp_session(page)
     cdp.send("DOM.enable")
     cdp.send("CSS.enable")
     root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-    marked = cdp.send("DOM.querySelectorAll", {
-        "nodeId": root, "selector": 'main [lang^="zh"]'})["nodeIds"]
+    marked = cdp.send(
+        "DOM.querySelectorAll", {"nodeId": root, "selector": 'main [lang^="zh"]'}
+    )["nodeIds"]
     for node in marked:
-        fonts = cdp.send("CSS.getPlatformFontsForNode",
-                         {"nodeId": node})["fonts"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
         html = cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
-        others = [f"{f['familyName']} ({f['glyphCount']} glyphs)"
-                  for f in fonts if f["familyName"] != CJK_FONT
-                  and f["glyphCount"]]
+        others = [
+            f"{f['familyName']} ({f['glyphCount']} glyphs)"
+            for f in fonts
+            if f["familyName"] != CJK_FONT and f["glyphCount"]
+        ]
         if others or not fonts:
-            problems.append(f"{html[:60]}: drawn in {others or 'nothing'}, "
-                            f"not {CJK_FONT}")
+            problems.append(
+                f"{html[:60]}: drawn in {others or 'nothing'}, not {CJK_FONT}"
+            )
     cdp.detach()
     return len(runs), problems
 
@@ -508,33 +548,31 @@ def open_glossary(browser, url: str, origin: str):
 
 
 @pytest.mark.slow
-def test_chinese_terms_are_marked_and_drawn_in_a_cjk_font(browser, site_html,
-                                                         site_url):
+def test_chinese_terms_are_marked_and_drawn_in_a_cjk_font(browser, site_html, site_url):
     context, page, visit = open_glossary(
-        browser, site_url + "chapters/glossary.html", site_url)
+        browser, site_url + "chapters/glossary.html", site_url
+    )
     runs, problems = cjk_problems(page)
     context.close()
     assert not visit.problems, visit.problems
     assert runs >= 40, "the glossary's Chinese terms are missing"
     assert not problems, (
-        "\n".join(problems[:10]) + "\n(fonts: run scripts/install_cjk_fonts.sh)")
+        "\n".join(problems[:10]) + "\n(fonts: run scripts/install_cjk_fonts.sh)"
+    )
 
 
 @pytest.mark.slow
 def test_the_glyph_check_fails_without_lang(browser, site_html, tmp_path):
-    html = (site_html / "chapters" / "glossary.html").read_text(
-        encoding="utf-8")
+    html = (site_html / "chapters" / "glossary.html").read_text(encoding="utf-8")
     stripped = html.replace(' lang="zh-Hans"', "")
     assert stripped != html
     planted = tmp_path / "site"
     import shutil
 
     shutil.copytree(site_html, planted)
-    (planted / "chapters" / "glossary.html").write_text(stripped,
-                                                        encoding="utf-8")
+    (planted / "chapters" / "glossary.html").write_text(stripped, encoding="utf-8")
     with serve_site.serve(planted) as url:
-        context, page, _ = open_glossary(
-            browser, url + "chapters/glossary.html", url)
+        context, page, _ = open_glossary(browser, url + "chapters/glossary.html", url)
         runs, problems = cjk_problems(page)
         context.close()
     assert runs >= 40
@@ -543,8 +581,9 @@ def test_the_glyph_check_fails_without_lang(browser, site_html, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_glyph_check_fails_without_the_font(playwright, site_html,
-                                                site_url, tmp_path):
+def test_the_glyph_check_fails_without_the_font(
+    playwright, site_html, site_url, tmp_path
+):
     """Chromium that sees only the Latin fonts draws boxes: caught."""
     fonts = tmp_path / "fonts.conf"
     fonts.write_text(
@@ -552,16 +591,21 @@ def test_the_glyph_check_fails_without_the_font(playwright, site_html,
         "<fontconfig>\n"
         "  <dir>/usr/share/fonts/truetype/dejavu</dir>\n"
         f"  <cachedir>{tmp_path / 'cache'}</cachedir>\n"
-        "</fontconfig>\n")
+        "</fontconfig>\n"
+    )
     import os
 
     env = dict(os.environ, FONTCONFIG_FILE=str(fonts))
     chromium = playwright.chromium.launch(
-        executable_path=str(browse_site.CHROMIUM), headless=True,
-        args=list(browse_site.CHROMIUM_ARGS), env=env)
+        executable_path=str(browse_site.CHROMIUM),
+        headless=True,
+        args=list(browse_site.CHROMIUM_ARGS),
+        env=env,
+    )
     try:
         context, page, _ = open_glossary(
-            chromium, site_url + "chapters/glossary.html", site_url)
+            chromium, site_url + "chapters/glossary.html", site_url
+        )
         runs, problems = cjk_problems(page)
         context.close()
     finally:
@@ -600,13 +644,15 @@ def font_names(page) -> set[str]:
         font = font.get_object()
         descriptor = font.get("/FontDescriptor")
         name = font.get("/BaseFont") or (
-            descriptor.get_object().get("/FontName") if descriptor else "")
+            descriptor.get_object().get("/FontName") if descriptor else ""
+        )
         names.add(str(name).split("+")[-1])
     return names
 
 
-def pdf_problems(pdf: Path, titles: list[str], figures: int,
-                 math_pages: int) -> list[str]:
+def pdf_problems(
+    pdf: Path, titles: list[str], figures: int, math_pages: int
+) -> list[str]:
     """Return what the book's PDF lacks: pages, titles, figures, formulas.
 
     Plausible length: at least one page per two pages of the table of
@@ -624,16 +670,18 @@ def pdf_problems(pdf: Path, titles: list[str], figures: int,
     if not len(titles) / 2 <= pages <= 40 * len(titles):
         problems.append(f"{pages} pages for {len(titles)} chapters")
     text = squeeze("".join(page.extract_text() or "" for page in reader.pages))
-    problems += [f"title missing: {title}" for title in titles
-                 if squeeze(title) not in text]
+    problems += [
+        f"title missing: {title}" for title in titles if squeeze(title) not in text
+    ]
     images = sum(len(page.images) for page in reader.pages)
     if images < figures:
         problems.append(f"{images} embedded images, {figures} figures")
     fonts = [font_names(page) for page in reader.pages]
     typeset = sum(any(f.startswith("MathJax_") for f in page) for page in fonts)
     if 2 * typeset < math_pages:
-        problems.append(f"MathJax fonts on {typeset} pages, formulas on "
-                        f"{math_pages} chapters")
+        problems.append(
+            f"MathJax fonts on {typeset} pages, formulas on {math_pages} chapters"
+        )
     if not any(f.startswith("NotoSansCJK") for page in fonts for f in page):
         problems.append("no CJK font embedded")
     return problems
@@ -647,8 +695,7 @@ def test_the_pdf_check_catches_an_empty_book(tmp_path):
     blank = tmp_path / "blank.pdf"
     with blank.open("wb") as handle:
         writer.write(handle)
-    problems = pdf_problems(blank, ["Dying ReLU", "Leaky ReLU", "Kinks"], 3,
-                            2)
+    problems = pdf_problems(blank, ["Dying ReLU", "Leaky ReLU", "Kinks"], 3, 2)
     assert "1 pages for 3 chapters" in problems
     assert sum(p.startswith("title missing") for p in problems) == 3
     assert "0 embedded images, 3 figures" in problems

@@ -34,12 +34,16 @@ def test_softplus_largest_gap_to_relu_is_ln2_over_beta_at_zero_3197636(beta):
     mpmath.mp.dps = 50
     for xi in [-3.0, -0.7, 0.01, 1.3, 4.9]:
         ref = mpmath.log(1 + mpmath.exp(-beta * abs(mpmath.mpf(xi)))) / beta
-        assert float(smoothing.softplus_gap(xi, beta)) == pytest.approx(float(ref), rel=1e-12)
+        assert float(smoothing.softplus_gap(xi, beta)) == pytest.approx(
+            float(ref), rel=1e-12
+        )
 
 
 def test_softplus_tends_to_relu_as_beta_grows_3197636():
     x = np.linspace(-5.0, 5.0, 2001)
-    sup = [np.max(np.abs(softplus(x, beta=b, threshold=1e308) - relu(x))) for b in BETAS]
+    sup = [
+        np.max(np.abs(softplus(x, beta=b, threshold=1e308) - relu(x))) for b in BETAS
+    ]
     assert np.all(np.diff(sup) < 0)
     np.testing.assert_allclose(np.array(sup) * np.array(BETAS), math.log(2), rtol=1e-14)
     assert sup[-1] < 1e-2
@@ -54,7 +58,9 @@ def test_smooth_second_derivatives_are_nonzero_and_correct_3134239(name):
     x = np.linspace(-6.0, 6.0, 1201)
     act = ACTIVATIONS[name]
     ours = act.grad2(x)
-    np.testing.assert_allclose(ours, torch_second_derivative(name, x), rtol=1e-8, atol=1e-14)
+    np.testing.assert_allclose(
+        ours, torch_second_derivative(name, x), rtol=1e-8, atol=1e-14
+    )
     h = 1e-4
     fd = (act.fn(x + h) - 2 * act.fn(x) + act.fn(x - h)) / h**2
     np.testing.assert_allclose(ours, fd, atol=1e-6)
@@ -109,9 +115,21 @@ def test_loss_hessian_matches_finite_differences_3134239(name):
     # in (w, b) and no data point sits within 1e-3 of a kink here.
     h, n = 1e-4, THETA.size
     E = np.eye(n) * h
-    fd = np.array([[(loss(THETA + E[i] + E[j]) - loss(THETA + E[i] - E[j])
-                     - loss(THETA - E[i] + E[j]) + loss(THETA - E[i] - E[j])) / (4 * h * h)
-                    for j in range(n)] for i in range(n)])
+    fd = np.array(
+        [
+            [
+                (
+                    loss(THETA + E[i] + E[j])
+                    - loss(THETA + E[i] - E[j])
+                    - loss(THETA - E[i] + E[j])
+                    + loss(THETA - E[i] - E[j])
+                )
+                / (4 * h * h)
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+    )
     np.testing.assert_allclose(H, fd, atol=1e-5)
 
 
@@ -142,9 +160,15 @@ def test_relu_hessian_jumps_at_kink_crossings_smooth_ones_do_not_3134239():
     assert np.min(np.abs(np.multiply.outer(x, w) + b)) < 1e-12
     eps = 1e-7
     for name, jumps in [("relu", True), ("softplus", False), ("gelu", False)]:
-        gaps = [np.max(np.abs(smoothing.loss_hessian(name, THETA + (t + eps) * d, x, y)
-                              - smoothing.loss_hessian(name, THETA + (t - eps) * d, x, y)))
-                for t in crossings[:5]]
+        gaps = [
+            np.max(
+                np.abs(
+                    smoothing.loss_hessian(name, THETA + (t + eps) * d, x, y)
+                    - smoothing.loss_hessian(name, THETA + (t - eps) * d, x, y)
+                )
+            )
+            for t in crossings[:5]
+        ]
         # A continuous Hessian moves by O(eps) across 2 eps; ReLU's jumps by
         # (a_j x_i)^2 / N-sized amounts.
         assert bool(min(gaps) > 1e-3) is jumps, name

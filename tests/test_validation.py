@@ -42,12 +42,12 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import actzoo  # noqa: E402
-from actzoo import activations  # noqa: E402
+import actzoo
+from actzoo import activations
 
 # ------------------------------------------------------------ the sweep
 
@@ -86,18 +86,33 @@ def derived(value: Any) -> list[tuple[str, Any]]:
     if value is None or isinstance(value, (bool, np.bool_)):
         return []
     if _is_int(value):
-        return [("bool", True), ("float", 2.5), ("str", "1"), ("None", None),
-                ("sign", _flip(value))]
+        return [
+            ("bool", True),
+            ("float", 2.5),
+            ("str", "1"),
+            ("None", None),
+            ("sign", _flip(value)),
+        ]
     if _is_real(value):
-        return [("bool", True), ("str", "1"), ("None", None), ("nan", math.nan),
-                ("sign", _flip(float(value)))]
+        return [
+            ("bool", True),
+            ("str", "1"),
+            ("None", None),
+            ("nan", math.nan),
+            ("sign", _flip(float(value))),
+        ]
     if isinstance(value, str):
         return [("int", 1), ("None", None), ("unknown", "no_such_option")]
     if isinstance(value, (list, tuple)) and value and all(_is_int(v) for v in value):
         rest = list(value[1:])
-        return [("str", "a"), ("None", None), ("empty", []),
-                ("bool", [True, *rest]), ("float", [2.5, *rest]),
-                ("sign", [-1, *rest])]
+        return [
+            ("str", "a"),
+            ("None", None),
+            ("empty", []),
+            ("bool", [True, *rest]),
+            ("float", [2.5, *rest]),
+            ("sign", [-1, *rest]),
+        ]
     if isinstance(value, np.ndarray) or (
         isinstance(value, (list, tuple)) and value and all(_is_real(v) for v in value)
     ):
@@ -114,9 +129,10 @@ def derived(value: Any) -> list[tuple[str, Any]]:
 
 
 def _names(message: str, func: str, param: str) -> bool:
-    return message.startswith(f"{func}:") and re.search(
-        rf"(?<![\w.]){re.escape(param)}(?![\w])", message
-    ) is not None
+    return (
+        message.startswith(f"{func}:")
+        and re.search(rf"(?<![\w.]){re.escape(param)}(?![\w])", message) is not None
+    )
 
 
 def sweep(fn: Callable[..., Any], func: str, case: Case) -> list[str]:
@@ -172,7 +188,8 @@ def sweep(fn: Callable[..., Any], func: str, case: Case) -> list[str]:
         (name, kind, value)
         for name, good in kwargs.items()
         for kind, value in derived(good)
-        if name not in extra and kind not in case.accept.get(name, set())
+        if name not in extra
+        and kind not in case.accept.get(name, set())
         and not (kind == "None" and name in none_default)
     ]
     if has_params and "params" not in case.accept:
@@ -223,10 +240,14 @@ def _plane() -> dict[str, Any]:
     model = _mlp()
     w = landscapes.weights_of(model)
     return {
-        "model": model, "center": w,
+        "model": model,
+        "center": w,
         "d1": landscapes.random_direction(w, seed=1),
         "d2": landscapes.random_direction(w, seed=2),
-        "alphas": GRID, "betas": GRID, "X": X2, "y": Y2,
+        "alphas": GRID,
+        "betas": GRID,
+        "X": X2,
+        "y": Y2,
     }
 
 
@@ -249,8 +270,9 @@ def _payoff():
 def _fitted() -> dict[str, Any]:
     from actzoo.finance import fit_payoff_network
 
-    net = fit_payoff_network(_payoff(), np.linspace(80.0, 120.0, 9), n_hidden=3,
-                             steps=2)
+    net = fit_payoff_network(
+        _payoff(), np.linspace(80.0, 120.0, 9), n_hidden=3, steps=2
+    )
     return {"net": net, "S_range": (80.0, 120.0)}
 
 
@@ -261,7 +283,7 @@ def _units() -> dict[str, Any]:
 
 
 def _axes() -> dict[str, Any]:
-    fig, axes = plt.subplots(1, 3)
+    _fig, axes = plt.subplots(1, 3)
     return {"ax_row": list(axes), "name": "elu", "x": GRID}
 
 
@@ -298,8 +320,6 @@ def _combine() -> dict[str, Any]:
     from actzoo import landscapes
 
     return {"center": landscapes.weights_of(_mlp())}
-
-
 
 
 def _dead() -> dict[str, Any]:
@@ -339,9 +359,13 @@ def _differs() -> Callable[..., Any]:
 
 def _band() -> dict[str, Any]:
     _, ax = plt.subplots()
-    return {"ax": ax, "x": np.arange(3.0),
-            "curves": np.array([[1.0, 2.0, 3.0], [2.0, 3.0, 5.0]]),
-            "name": "relu", "label": "ReLU"}
+    return {
+        "ax": ax,
+        "x": np.arange(3.0),
+        "curves": np.array([[1.0, 2.0, 3.0], [2.0, 3.0, 5.0]]),
+        "name": "relu",
+        "label": "ReLU",
+    }
 
 
 # Reasons for accepting a derived value, used in the tables below.
@@ -374,10 +398,12 @@ def _activation_cases() -> dict[str, Case]:
 CASES: dict[str, Case] = {
     **_activation_cases(),
     # --------------------------------------------------------------- claims
-    "claims.largest": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 1,
-                            "margin": 0.1}),
-    "claims.smallest": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 2,
-                             "margin": 0.1}),
+    "claims.largest": Case(
+        {"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 1, "margin": 0.1}
+    ),
+    "claims.smallest": Case(
+        {"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 2, "margin": 0.1}
+    ),
     "claims.ranked": Case({"values": {"a": 1.0, "b": 2.0, "c": 3.0}}),
     # ------------------------------------------------------------ datasets
     "datasets.two_spirals": Case({"n": 10}),
@@ -397,8 +423,13 @@ CASES: dict[str, Case] = {
         {"b": ANY_SIGN, "target": ANY_SIGN},
     ),
     "dead_units.preactivation_change": Case(
-        {"alpha": np.array([0.0, 0.1]), "z": -1.0, "x": [1.0, 2.0], "target": 1.0,
-         "lr": 0.1},
+        {
+            "alpha": np.array([0.0, 0.1]),
+            "z": -1.0,
+            "x": [1.0, 2.0],
+            "target": 1.0,
+            "lr": 0.1,
+        },
         # alpha: vectorised over leaks, so an empty array gives an empty
         # result; target: any output the unit should reach
         {"alpha": {"empty"}, "target": ANY_SIGN},
@@ -429,13 +460,23 @@ CASES: dict[str, Case] = {
         {"values": {"nan"}, "axis": {"sign"}},
     ),
     "evidence.SeedBatchMLP": Case(
-        lambda: {"sizes": [2, 3, 2], "activation": "relu", "seeds": [0, 1],
-                 "norm": "mean", "dtype": __import__("torch").float64},
+        lambda: {
+            "sizes": [2, 3, 2],
+            "activation": "relu",
+            "seeds": [0, 1],
+            "norm": "mean",
+            "dtype": __import__("torch").float64,
+        },
     ),
     "evidence.second_order_seeds": Case(
-        lambda: {"sizes": [2, 3, 2], "activation": "relu", "seeds": [0],
-                 "X": _data_tensors()[0], "y": _data_tensors()[1],
-                 "iterations": 1},
+        lambda: {
+            "sizes": [2, 3, 2],
+            "activation": "relu",
+            "seeds": [0],
+            "X": _data_tensors()[0],
+            "y": _data_tensors()[1],
+            "iterations": 1,
+        },
     ),
     "evidence.steps_to": Case(
         {"curves": np.array([[3.0, 2.0, 1.0], [3.0, 3.0, 3.0]]), "threshold": 1.5},
@@ -447,8 +488,13 @@ CASES: dict[str, Case] = {
         lambda: {**_stack_data(), "iterations": 2},
     ),
     "evidence.train_seeds": Case(
-        lambda: {**_stack_data(), "X_test": _data_tensors()[0],
-                 "y_test": _data_tensors()[1], "steps": 2, "eval_every": 1},
+        lambda: {
+            **_stack_data(),
+            "X_test": _data_tensors()[0],
+            "y_test": _data_tensors()[1],
+            "steps": 2,
+            "eval_every": 1,
+        },
     ),
     # ------------------------------------------------------------- finance
     "finance.call_payoff": Case(
@@ -457,8 +503,12 @@ CASES: dict[str, Case] = {
         {"S": {"empty"}, "K": ANY_SIGN},
     ),
     "finance.Payoff": Case(
-        {"kinks": [1.0, 2.0], "values": [0.0, 1.0], "slope_left": 0.5,
-         "slope_right": 1.0},
+        {
+            "kinks": [1.0, 2.0],
+            "values": [0.0, 1.0],
+            "slope_left": 0.5,
+            "slope_right": 1.0,
+        },
         {"slope_left": ANY_SIGN, "slope_right": ANY_SIGN, "name": FREE_TEXT},
     ),
     "finance.butterfly": Case({"K1": 90.0, "K2": 100.0, "K3": 110.0}),
@@ -474,11 +524,16 @@ CASES: dict[str, Case] = {
     ),
     "finance.expected_relu": Case({"x": GRID, "sigma": 1.0}, {"x": {"empty"}}),
     "finance.expected_relu_mc": Case(
-        {"x": GRID, "sigma": 1.0, "n_samples": 50}, {"x": {"empty"}},
+        {"x": GRID, "sigma": 1.0, "n_samples": 50},
+        {"x": {"empty"}},
     ),
     "finance.fit_payoff_network": Case(
-        lambda: {"payoff": _payoff(), "S": np.linspace(80.0, 120.0, 9),
-                 "n_hidden": 3, "steps": 2},
+        lambda: {
+            "payoff": _payoff(),
+            "S": np.linspace(80.0, 120.0, 9),
+            "n_hidden": 3,
+            "steps": 2,
+        },
     ),
     "finance.units_as_options": Case(_fitted),
     "finance.learned_kinks": Case(
@@ -499,25 +554,34 @@ CASES: dict[str, Case] = {
     },
     # ------------------------------------------------------------ gaussian
     "gaussian.gauss_hermite_expectation": Case(
-        {"f": np.cos, "n": 20}, {"mu": ANY_SIGN},
+        {"f": np.cos, "n": 20},
+        {"mu": ANY_SIGN},
     ),
     "gaussian.moments": Case({"name": "elu"}, {"mu": ANY_SIGN}),
     "gaussian.mean": Case({"name": "elu"}, {"mu": ANY_SIGN}),
     "gaussian.variance": Case({"name": "elu"}, {"mu": ANY_SIGN}),
     "gaussian.monte_carlo_moments": Case(
-        {"name": "elu", "n_samples": 100}, {"mu": ANY_SIGN},
+        {"name": "elu", "n_samples": 100},
+        {"mu": ANY_SIGN},
     ),
     "gaussian.elu_mean_coefficients": Case({}, {"mu": ANY_SIGN}),
     "gaussian.elu_zero_mean_alpha": Case({}, {"mu": ANY_SIGN}),
     # ------------------------------------------------------- gradient_flow
     "gradient_flow.gaussian_weights": Case({"widths": [3, 2]}),
     "gradient_flow.forward_preactivations": Case(
-        {"x": np.array([1.0, -1.0]), "weights": [np.eye(2), np.ones((1, 2))],
-         "name": "elu", "biases": [np.zeros(2), np.zeros(1)]},
+        {
+            "x": np.array([1.0, -1.0]),
+            "weights": [np.eye(2), np.ones((1, 2))],
+            "name": "elu",
+            "biases": [np.zeros(2), np.zeros(1)],
+        },
     ),
     "gradient_flow.layer_jacobians": Case(
-        {"weights": [np.eye(2), np.ones((1, 2))],
-         "preacts": [np.array([1.0, -1.0]), np.array([0.5])], "name": "elu"},
+        {
+            "weights": [np.eye(2), np.ones((1, 2))],
+            "preacts": [np.array([1.0, -1.0]), np.array([0.5])],
+            "name": "elu",
+        },
     ),
     "gradient_flow.jacobian_product": Case({"jacobians": [np.eye(2), np.eye(2)]}),
     "gradient_flow.backprop_norms": Case(
@@ -540,16 +604,19 @@ CASES: dict[str, Case] = {
     ),
     # ---------------------------------------------------------------- kink
     "kink.clarke_subdifferential": Case(
-        {"grad": activations.relu_grad, "n": 4}, {"x0": ANY_SIGN},
+        {"grad": activations.relu_grad, "n": 4},
+        {"x0": ANY_SIGN},
     ),
     "kink.positive_probability": Case({"x0": GRID}, {"x0": {"empty"}}),
     "kink.sample_symmetric": Case({"n": 5}),
     "kink.kink_slope_mse": Case(
-        {"s": GRID, "x0": GRID}, {"s": {"empty"}, "x0": {"empty"}},
+        {"s": GRID, "x0": GRID},
+        {"s": {"empty"}, "x0": {"empty"}},
     ),
     "kink.optimal_constant_slope": Case({"x0": GRID}, {"x0": {"empty"}}),
     "kink.kink_slope_mse_mc": Case(
-        {"s": GRID, "n": 50}, {"s": {"empty"}, "x0": ANY_SIGN},
+        {"s": GRID, "n": 50},
+        {"s": {"empty"}, "x0": ANY_SIGN},
     ),
     "kink.torch_slopes_at_zero": Case(
         lambda: {"dtype": __import__("torch").float64},
@@ -559,8 +626,9 @@ CASES: dict[str, Case] = {
     # ---------------------------------------------------------- landscapes
     "landscapes.weights_of": Case(lambda: {"model": _mlp()}),
     "landscapes.combine": Case(_combine),
-    "landscapes.random_direction": Case(lambda: {"weights": _flatten()["weights"],
-                                                 "seed": 0}),
+    "landscapes.random_direction": Case(
+        lambda: {"weights": _flatten()["weights"], "seed": 0}
+    ),
     "landscapes.filter_normalize": Case(
         lambda: {"direction": _flatten()["weights"], "weights": _flatten()["weights"]},
     ),
@@ -569,8 +637,14 @@ CASES: dict[str, Case] = {
     ),
     "landscapes.loss_at": Case(_model_weights),
     "landscapes.interpolate": Case(
-        lambda: {"model": _mlp(), "start": _flatten()["weights"],
-                 "end": _flatten()["weights"], "alphas": GRID, "X": X2, "y": Y2},
+        lambda: {
+            "model": _mlp(),
+            "start": _flatten()["weights"],
+            "end": _flatten()["weights"],
+            "alphas": GRID,
+            "X": X2,
+            "y": Y2,
+        },
     ),
     "landscapes.slice_2d_loop": Case(_plane),
     "landscapes.slice_2d": Case(lambda: {**_plane(), "chunk": 4}),
@@ -596,8 +670,13 @@ CASES: dict[str, Case] = {
     "pinn.sine_problem": Case({"k": 2}),
     "pinn.second_derivative": Case(_tensor_x),
     "pinn.train_pinn": Case(
-        {"activation": "tanh", "widths": (2,), "n_collocation": 2,
-         "adam_steps": 1, "lbfgs_steps": 1},
+        {
+            "activation": "tanh",
+            "widths": (2,),
+            "n_collocation": 2,
+            "adam_steps": 1,
+            "lbfgs_steps": 1,
+        },
     ),
     # ------------------------------------------------------------ plotting
     "plotting.use_style": Case(),
@@ -630,8 +709,14 @@ CASES: dict[str, Case] = {
     **{
         # x: elementwise (NaN in gives NaN out, an empty array an empty result)
         f"saturating.{name}": Case({"x": _ACT_X}, {"x": ELEMENTWISE})
-        for name in ("sigmoid", "sigmoid_grad", "sigmoid_grad2",
-                     "tanh", "tanh_grad", "tanh_grad2")
+        for name in (
+            "sigmoid",
+            "sigmoid_grad",
+            "sigmoid_grad2",
+            "tanh",
+            "tanh_grad",
+            "tanh_grad2",
+        )
     },
     # ------------------------------------------------------------ selfnorm
     "selfnorm.moment_map": Case(
@@ -654,8 +739,14 @@ CASES: dict[str, Case] = {
     ),
     "selfnorm.solve_selu_constants": Case({"xtol": 1e-12}),
     "selfnorm.simulate_network_moments": Case(
-        {"name": "selu", "depth": 2, "width": 4, "n_samples": 8,
-         "dropout_kind": "alpha", "p": 0.1},
+        {
+            "name": "selu",
+            "depth": 2,
+            "width": 4,
+            "n_samples": 8,
+            "dropout_kind": "alpha",
+            "p": 0.1,
+        },
     ),
     "selfnorm.alpha_dropout_affine": Case(
         {"p": 0.1},
@@ -681,17 +772,23 @@ CASES: dict[str, Case] = {
     "smoothing.softplus_gap": Case({"x": GRID}, {"x": ELEMENTWISE}),
     "smoothing.largest_softplus_gap": Case({"beta": 2.0, "x": GRID}),
     "smoothing.network_input_curvature": Case(
-        {"name": "gelu", "theta": np.array([1.0, -1.0, 0.5, 0.0, 2.0, 1.0]),
-         "x": GRID},
+        {"name": "gelu", "theta": np.array([1.0, -1.0, 0.5, 0.0, 2.0, 1.0]), "x": GRID},
         {"x": ELEMENTWISE},
     ),
     "smoothing.loss_hessian": Case(
-        {"name": "gelu", "theta": np.array([1.0, -1.0, 0.5, 0.0, 2.0, 1.0]),
-         "x": GRID, "y": GRID},
+        {
+            "name": "gelu",
+            "theta": np.array([1.0, -1.0, 0.5, 0.0, 2.0, 1.0]),
+            "x": GRID,
+            "y": GRID,
+        },
     ),
     "smoothing.kink_crossings": Case(
-        {"theta": np.array([1.0, -1.0, 0.5, 0.0, 2.0, 1.0]),
-         "direction": np.array([0.5, 1.0, 0.0, 1.0, 0.0, 0.0]), "x": GRID},
+        {
+            "theta": np.array([1.0, -1.0, 0.5, 0.0, 2.0, 1.0]),
+            "direction": np.array([0.5, 1.0, 0.0, 1.0, 0.0, 0.0]),
+            "x": GRID,
+        },
         # no data points: no crossings
         {"x": {"empty"}},
     ),
@@ -807,8 +904,11 @@ def test_every_public_callable_has_an_entry():
         f"(add valid arguments to CASES, or the class to RECORDS): {missing}"
     )
     module_names = {m.__name__.removeprefix("actzoo.") for m in MODULES}
-    stale = [k for k in [*CASES, *RECORDS] if k.split(".")[0] in module_names
-             and k not in ALL]
+    stale = [
+        k
+        for k in [*CASES, *RECORDS]
+        if k.split(".")[0] in module_names and k not in ALL
+    ]
     assert not stale, f"entries for names that are not public: {stale}"
 
 
@@ -857,9 +957,12 @@ def test_sweep_reports_a_function_without_checks():
     text = "\n".join(problems)
     # True is taken as 1, a NaN scale and an empty x go through, and the
     # errors NumPy does raise do not name the function
-    for expected in ("scale=True) [bool]: accepted", "scale=nan) [nan]: accepted",
-                     "x=array([], dtype=float64)) [empty]: accepted",
-                     "n=2.5) [float]: the message does not start"):
+    for expected in (
+        "scale=True) [bool]: accepted",
+        "scale=nan) [nan]: accepted",
+        "x=array([], dtype=float64)) [empty]: accepted",
+        "n=2.5) [float]: the message does not start",
+    ):
         assert expected in text, text
 
 
@@ -878,8 +981,7 @@ def test_sweep_reports_a_wrong_name_in_the_message():
 
 
 def test_sweep_reports_invalid_tables():
-    assert "the valid arguments raise" in sweep(_checked, "_checked",
-                                                Case({"n": 0}))[0]
+    assert "the valid arguments raise" in sweep(_checked, "_checked", Case({"n": 0}))[0]
     assert "no valid value for" in sweep(lambda a: a, "f", Case())[0]
 
 

@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 # float16 has too little range for exp() of moderate inputs; it is computed
 # in float32 and the result is cast back.
-_COMPUTE_DTYPE = {
+_COMPUTE_DTYPE: dict[np.dtype, np.dtype] = {
     np.dtype(np.float16): np.dtype(np.float32),
     np.dtype(np.float32): np.dtype(np.float32),
     np.dtype(np.float64): np.dtype(np.float64),
@@ -315,9 +315,7 @@ def instance(value: Any, types: type | tuple[type, ...], name: str, func: str) -
             if isinstance(types, tuple)
             else types.__name__
         )
-        raise TypeError(
-            f"{func}: {name} must be a {wanted}, got {_type_name(value)}"
-        )
+        raise TypeError(f"{func}: {name} must be a {wanted}, got {_type_name(value)}")
     return value
 
 
@@ -372,9 +370,7 @@ def array(
         dims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in dims:
             wanted = " or ".join(f"{d}-D" for d in dims)
-            raise ValueError(
-                f"{func}: {name} must be {wanted}, got shape {arr.shape}"
-            )
+            raise ValueError(f"{func}: {name} must be {wanted}, got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{func}: {name} is empty")
     if arr.dtype.kind == "f":

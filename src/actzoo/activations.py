@@ -149,12 +149,12 @@ def _zeros_keep_nan(x: Array) -> Array:
     return _keep_nan(out, x)
 
 
-def _check_approximate(approximate: object, func: str) -> str:
+def _check_approximate(approximate: object, func: str) -> Approximate:
     if approximate not in ("none", "tanh"):
         raise ValueError(
             f"{func}: approximate must be 'none' or 'tanh', got {approximate!r}"
         )
-    return str(approximate)
+    return "tanh" if approximate == "tanh" else "none"
 
 
 # ------------------------------------------------------------------ ReLU

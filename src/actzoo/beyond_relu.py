@@ -65,9 +65,15 @@ def _torch_prelu(x: Any, alpha: float = _p.PRELU_INIT) -> Any:
     return F.prelu(x, torch.tensor([alpha], dtype=x.dtype))
 
 
-def _record(module: Any, name: str, label: str, latex: str,
-            fn: Callable[..., Any], smoothness: str,
-            defaults: dict[str, Any] | None = None) -> TorchFnActivation:
+def _record(
+    module: Any,
+    name: str,
+    label: str,
+    latex: str,
+    fn: Callable[..., Any],
+    smoothness: str,
+    defaults: dict[str, Any] | None = None,
+) -> TorchFnActivation:
     return TorchFnActivation(
         name=name,
         label=label,
@@ -83,16 +89,31 @@ def _record(module: Any, name: str, label: str, latex: str,
 
 
 #: Sigmoid, tanh and PReLU (with its initial slope 0.25 as the default).
-MORE_ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({
-    r.name: r
-    for r in [
-        _record(_s, "sigmoid", "Sigmoid", r"\frac{1}{1 + e^{-x}}",
-                _torch_sigmoid, "Cinf"),
-        _record(_s, "tanh", "tanh", r"\tanh x", _torch_tanh, "Cinf"),
-        _record(_p, "prelu", "PReLU", r"\max(\alpha x, x),\ \alpha\ \text{learned}",
-                _torch_prelu, "C0", {"alpha": _p.PRELU_INIT}),
-    ]
-})
+MORE_ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(
+    {
+        r.name: r
+        for r in [
+            _record(
+                _s,
+                "sigmoid",
+                "Sigmoid",
+                r"\frac{1}{1 + e^{-x}}",
+                _torch_sigmoid,
+                "Cinf",
+            ),
+            _record(_s, "tanh", "tanh", r"\tanh x", _torch_tanh, "Cinf"),
+            _record(
+                _p,
+                "prelu",
+                "PReLU",
+                r"\max(\alpha x, x),\ \alpha\ \text{learned}",
+                _torch_prelu,
+                "C0",
+                {"alpha": _p.PRELU_INIT},
+            ),
+        ]
+    }
+)
 
 #: The ReLU family of :data:`actzoo.ACTIVATIONS` and :data:`MORE_ACTIVATIONS`.
 ALL_ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(

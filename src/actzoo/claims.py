@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping
 
-__all__ = ["largest", "smallest", "ranked"]
+__all__ = ["largest", "ranked", "smallest"]
 
 
 def _check(values: Mapping[Hashable, float], n: int, func: str) -> list:
@@ -46,11 +46,15 @@ def _check(values: Mapping[Hashable, float], n: int, func: str) -> list:
 
 
 def _extreme(values, n, margin, func, descending):
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) \
-            or not margin >= 0:
+    if (
+        isinstance(margin, bool)
+        or not isinstance(margin, (int, float))
+        or not margin >= 0
+    ):
         raise ValueError(f"{func}: margin must be a number >= 0, got {margin!r}")
-    items = sorted(_check(values, n, func), key=lambda item: item[0],
-                   reverse=descending)
+    items = sorted(
+        _check(values, n, func), key=lambda item: item[0], reverse=descending
+    )
     inside, outside = items[n - 1], items[n]
     gap = abs(inside[0] - outside[0])
     if not gap > margin * max(abs(inside[0]), abs(outside[0])):
@@ -65,8 +69,7 @@ def _extreme(values, n, margin, func, descending):
     return keys[0] if n == 1 else keys
 
 
-def largest(values: Mapping[Hashable, float], n: int = 1, *,
-            margin: float = 0.0):
+def largest(values: Mapping[Hashable, float], n: int = 1, *, margin: float = 0.0):
     """Return the name with the largest value, or the ``n`` largest names.
 
     Parameters
@@ -90,8 +93,7 @@ def largest(values: Mapping[Hashable, float], n: int = 1, *,
     return _extreme(values, n, margin, "largest", descending=True)
 
 
-def smallest(values: Mapping[Hashable, float], n: int = 1, *,
-             margin: float = 0.0):
+def smallest(values: Mapping[Hashable, float], n: int = 1, *, margin: float = 0.0):
     """Return the name with the smallest value, or the ``n`` smallest names.
 
     The mirror image of :func:`largest`; it raises ``ValueError`` when the
@@ -119,8 +121,6 @@ def ranked(values: Mapping[Hashable, float]) -> list:
     for (a, ka), (b, kb) in zip(items, items[1:]):
         if not b > a:
             raise ValueError(
-                f"ranked: values must all differ, but {ka!r} and {kb!r} both "
-                f"have {a!r}"
+                f"ranked: values must all differ, but {ka!r} and {kb!r} both have {a!r}"
             )
     return [key for _, key in items]
-

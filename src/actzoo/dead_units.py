@@ -74,24 +74,25 @@ def zero_gradient_probability(
         The activation's parameters (``alpha``), defaults from the registry.
     """
     func = "zero_gradient_probability"
-    _checks.activation_name(activation, func, known=_LEAK_PARAM,
-                            why="the closed form is known for these only")
+    _checks.activation_name(
+        activation,
+        func,
+        known=_LEAK_PARAM,
+        why="the closed form is known for these only",
+    )
     loc = real_param(loc, "loc", func)
     _checks.choice(noise, NOISE_LAWS, "noise", func)
     real_param(scale, "scale", func, positive=True)
     resolved = _checks.activation_params(activation, params, func)
     leak_name = _LEAK_PARAM[activation]
     if leak_name is not None:
-        leak = real_param(resolved[leak_name], leak_name, func,
-                          nonnegative=True)
+        leak = real_param(resolved[leak_name], leak_name, func, nonnegative=True)
         if leak > 0:
             return 0.0
     return float(1.0 - positive_probability(loc, noise=noise, scale=scale))
 
 
-def zero_gradient_fraction(
-    activation: str, z: ArrayLike, **params: Any
-) -> float:
+def zero_gradient_fraction(activation: str, z: ArrayLike, **params: Any) -> float:
     """Return the fraction of entries of ``z`` where the slope is exactly 0.
 
     The slope is the registry's (``ACTIVATIONS[activation].grad``), which
@@ -212,15 +213,18 @@ def train_unit(
 
 
 def _one_step_setup(
-    z: float, x: ArrayLike, target: float, lr: float, func: str, *,
+    z: float,
+    x: ArrayLike,
+    target: float,
+    lr: float,
+    func: str,
+    *,
     positive_target: bool,
 ) -> tuple[float, float, float]:
     """Check a switched-off unit's inputs; return z, eta (|x|^2 + 1), target."""
     z = real_param(z, "z", func)
     if not z < 0:
-        raise ValueError(
-            f"{func}: the unit must be switched off, z < 0; got {z}"
-        )
+        raise ValueError(f"{func}: the unit must be switched off, z < 0; got {z}")
     x = _as_example(x, func)
     target = real_param(target, "target", func, positive=positive_target)
     lr = real_param(lr, "lr", func, positive=True)
@@ -244,8 +248,7 @@ def preactivation_change(
     """
     func = "preactivation_change"
     alpha = _checks.array(alpha, "alpha", func, allow_empty=True)
-    z, gain, target = _one_step_setup(z, x, target, lr, func,
-                                      positive_target=False)
+    z, gain, target = _one_step_setup(z, x, target, lr, func, positive_target=False)
     return gain * alpha * (target - alpha * z)
 
 
@@ -274,8 +277,7 @@ def min_alpha_for_update(
         ``delta <= 0``.
     """
     func = "min_alpha_for_update"
-    z, gain, target = _one_step_setup(z, x, target, lr, func,
-                                      positive_target=True)
+    z, gain, target = _one_step_setup(z, x, target, lr, func, positive_target=True)
     delta = real_param(delta, "delta", func, positive=True)
     c = delta / gain
     return float(2.0 * c / (target + np.sqrt(target**2 + 4.0 * abs(z) * c)))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -46,6 +46,7 @@ from actzoo._checks import real_param
 from actzoo.beyond_relu import ALL_ACTIVATIONS
 from actzoo.models import MLP, as_tensor
 from actzoo.prelu import PRELU_INIT
+from actzoo.sharpness import _sum
 from actzoo.training import as_labels, single_thread
 
 __all__ = [
@@ -93,8 +94,7 @@ def _data(
     Xt = as_tensor(X, names[0], func=func)
     if Xt.shape[1] != sizes[0]:
         raise ValueError(
-            f"{func}: {names[0]} must have shape (n, {sizes[0]}), got "
-            f"{tuple(Xt.shape)}"
+            f"{func}: {names[0]} must have shape (n, {sizes[0]}), got {tuple(Xt.shape)}"
         )
     try:
         yt = as_labels(y, Xt.shape[0], sizes[-1], func=func)
@@ -154,8 +154,9 @@ def load_digits_split(
         ) from None
     from sklearn.model_selection import train_test_split
 
-    frac = real_param(test_fraction, "test_fraction", "load_digits_split",
-                      positive=True)
+    frac = real_param(
+        test_fraction, "test_fraction", "load_digits_split", positive=True
+    )
     if frac >= 1:
         raise ValueError(
             f"load_digits_split: test_fraction must be below 1, got {frac}"
@@ -168,8 +169,10 @@ def load_digits_split(
     )
     mean, std = X_tr.mean(axis=0), X_tr.std(axis=0)
     std[std == 0] = 1.0
+
     def t(a: NDArray) -> torch.Tensor:
         return torch.as_tensor((a - mean) / std, dtype=dtype)
+
     return Digits(t(X_tr), torch.as_tensor(y_tr), t(X_te), torch.as_tensor(y_te))
 
 
@@ -229,29 +232,51 @@ class SeedBatchMLP(nn.Module):
         self._act = ALL_ACTIVATIONS[activation]
         self.params = _checks.activation_params(self._act, params, func)
         nets = [MLP(sizes, "relu", seed=s) for s in seeds]
-        self.sizes, self.seeds, self.activation = nets[0].sizes, tuple(seeds), activation
+        self.sizes, self.seeds, self.activation = (
+            nets[0].sizes,
+            tuple(seeds),
+            activation,
+        )
         self.norm = norm
+        layers = [[cast(nn.Linear, layer) for layer in n.layers] for n in nets]
         self.weights = nn.ParameterList(
-            nn.Parameter(torch.stack([n.layers[i].weight.T for n in nets]).to(dtype))
+            nn.Parameter(torch.stack([ls[i].weight.T for ls in layers]).to(dtype))
             for i in range(len(self.sizes) - 1)
         )
         self.biases = nn.ParameterList(
-            nn.Parameter(torch.stack([n.layers[i].bias[None] for n in nets]).to(dtype))
+            nn.Parameter(torch.stack([ls[i].bias[None] for ls in layers]).to(dtype))
             for i in range(len(self.sizes) - 1)
         )
         hidden = self.sizes[1:-1]
         S = len(seeds)
-        self.alphas = nn.ParameterList(
-            nn.Parameter(torch.full((S, 1, 1), float(self.params.get("alpha", PRELU_INIT)),
-                                    dtype=dtype))
-            for _ in hidden
-        ) if activation == "prelu" else nn.ParameterList()
-        self.gammas = nn.ParameterList(
-            nn.Parameter(torch.ones(S, 1, w, dtype=dtype)) for w in hidden
-        ) if norm == "batch" else nn.ParameterList()
-        self.betas = nn.ParameterList(
-            nn.Parameter(torch.zeros(S, 1, w, dtype=dtype)) for w in hidden
-        ) if norm else nn.ParameterList()
+        self.alphas = (
+            nn.ParameterList(
+                nn.Parameter(
+                    torch.full(
+                        (S, 1, 1),
+                        float(self.params.get("alpha", PRELU_INIT)),
+                        dtype=dtype,
+                    )
+                )
+                for _ in hidden
+            )
+            if activation == "prelu"
+            else nn.ParameterList()
+        )
+        self.gammas = (
+            nn.ParameterList(
+                nn.Parameter(torch.ones(S, 1, w, dtype=dtype)) for w in hidden
+            )
+            if norm == "batch"
+            else nn.ParameterList()
+        )
+        self.betas = (
+            nn.ParameterList(
+                nn.Parameter(torch.zeros(S, 1, w, dtype=dtype)) for w in hidden
+            )
+            if norm
+            else nn.ParameterList()
+        )
 
     def _f(self, z: torch.Tensor, layer: int) -> torch.Tensor:
         if self.activation == "prelu":
@@ -259,7 +284,9 @@ class SeedBatchMLP(nn.Module):
         return self._act.torch(z, **self.params)
 
     def forward_all(
-        self, X: torch.Tensor, stats: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+        self,
+        X: torch.Tensor,
+        stats: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], list[Any]]:
         """Return logits (S, n, classes), pre-activations, activations, BN statistics.
 
@@ -384,7 +411,8 @@ def train_seeds(
     eval_every = _checks.integer(eval_every, "eval_every", func, minimum=1)
     params = list(model.parameters())
     opt: torch.optim.Optimizer = (
-        torch.optim.Adam(params, lr=lr, foreach=True) if optimizer == "adam"
+        torch.optim.Adam(params, lr=lr, foreach=True)
+        if optimizer == "adam"
         else torch.optim.SGD(params, lr=lr, foreach=True)
     )
     S, L = len(model.seeds), len(model.sizes) - 2
@@ -395,7 +423,7 @@ def train_seeds(
     test_loss, test_acc = (np.full((S, len(eval_steps)), np.nan) for _ in range(2))
 
     def evaluate(k: int, stats: list[Any]) -> None:
-        if has_test:
+        if X_test is not None and y_test is not None:
             with torch.no_grad():
                 logits = model.forward_all(X_test, stats or None)[0]
                 test_loss[:, k] = _per_seed_loss(logits, y_test).numpy()
@@ -429,10 +457,19 @@ def train_seeds(
         final = per_seed.detach().numpy().astype(np.float64)
         final_acc = _accuracy(logits, y).numpy()
     return SeedRuns(
-        loss=loss, accuracy=acc, test_loss=test_loss, test_accuracy=test_acc,
-        eval_steps=eval_steps, dead_fraction=dead, mean_activation=means,
-        grad_norm=gnorm, alpha=alpha, final_loss=final, final_accuracy=final_acc,
-        final_test_accuracy=test_acc[:, -1] if has_test and eval_steps[-1] == steps
+        loss=loss,
+        accuracy=acc,
+        test_loss=test_loss,
+        test_accuracy=test_acc,
+        eval_steps=eval_steps,
+        dead_fraction=dead,
+        mean_activation=means,
+        grad_norm=gnorm,
+        alpha=alpha,
+        final_loss=final,
+        final_accuracy=final_acc,
+        final_test_accuracy=test_acc[:, -1]
+        if has_test and eval_steps[-1] == steps
         else np.full(S, np.nan),
         model=model,
     )
@@ -469,8 +506,6 @@ def second_order_seeds(
     Entry ``[s, k]`` is the loss after ``k`` iterations; a run that stops
     early (converged, or no progress possible) keeps its last loss.
     """
-    from scipy.optimize import minimize
-
     func = "second_order_seeds"
     sizes = _checks.integers(sizes, "sizes", func, minimum=1, min_length=2)
     activation = _checks.activation_name(activation, func, known=ALL_ACTIVATIONS)
@@ -482,39 +517,56 @@ def second_order_seeds(
     with single_thread():
         for row, seed in enumerate(seeds):
             net = SeedBatchMLP(sizes, activation, [seed], dtype=torch.float64)
-            params = list(net.parameters())
-            theta0 = nn.utils.parameters_to_vector(params).detach().numpy().copy()
-
-            def loss_of(theta: NDArray[np.float64]) -> torch.Tensor:
-                nn.utils.vector_to_parameters(torch.as_tensor(theta), params)
-                return _per_seed_loss(net(X), y).sum()
-
-            def fun(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-                value = loss_of(theta)
-                grads = torch.autograd.grad(value, params)
-                flat = torch.cat([g.reshape(-1) for g in grads])
-                return value.item(), flat.numpy().copy()
-
-            def hessp(theta: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray:
-                value = loss_of(theta)
-                grads = torch.autograd.grad(value, params, create_graph=True)
-                flat = torch.cat([g.reshape(-1) for g in grads])
-                hv = torch.autograd.grad(flat @ torch.as_tensor(v), params)
-                return torch.cat([h.reshape(-1) for h in hv]).numpy().copy()
-
-            trace = [fun(theta0)[0]]
-
-            def record(theta: NDArray[np.float64]) -> None:
-                trace.append(fun(theta)[0])
-
-            minimize(
-                fun, theta0, jac=True, method=method, callback=record,
-                hessp=hessp if method == "Newton-CG" else None,
-                options={"maxiter": iterations},
-            )
-            trace += [trace[-1]] * (iterations + 1 - len(trace))
-            out[row] = trace[: iterations + 1]
+            out[row] = _second_order_run(net, X, y, method, iterations)
     return out
+
+
+def _second_order_run(
+    net: SeedBatchMLP, X: torch.Tensor, y: torch.Tensor, method: str, iterations: int
+) -> list[float]:
+    """Return the loss at the start and after each of ``iterations`` steps.
+
+    A run that stops early (converged, or no progress) keeps its last loss
+    for the remaining steps.
+    """
+    from scipy.optimize import minimize
+
+    params = list(net.parameters())
+    theta0 = nn.utils.parameters_to_vector(params).detach().numpy().copy()
+
+    def loss_of(theta: NDArray[np.float64]) -> torch.Tensor:
+        nn.utils.vector_to_parameters(torch.as_tensor(theta), params)
+        return _per_seed_loss(net(X), y).sum()
+
+    def fun(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        value = loss_of(theta)
+        grads = torch.autograd.grad(value, params)
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        return value.item(), flat.numpy().copy()
+
+    def hessp(theta: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray:
+        value = loss_of(theta)
+        grads = torch.autograd.grad(value, params, create_graph=True)
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        hv = torch.autograd.grad(flat @ torch.as_tensor(v), params)
+        return torch.cat([h.reshape(-1) for h in hv]).numpy().copy()
+
+    trace = [fun(theta0)[0]]
+
+    def record(theta: NDArray[np.float64]) -> None:
+        trace.append(fun(theta)[0])
+
+    minimize(
+        fun,
+        theta0,
+        jac=True,
+        method=method,
+        callback=record,
+        hessp=hessp if method == "Newton-CG" else None,
+        options={"maxiter": iterations},
+    )
+    trace += [trace[-1]] * (iterations + 1 - len(trace))
+    return trace[: iterations + 1]
 
 
 def top_eigenvalues(
@@ -545,7 +597,7 @@ def top_eigenvalues(
         v = [torch.randn(p.shape, generator=gen, dtype=p.dtype) for p in params]
 
         def per_seed_dot(a: list[torch.Tensor], b: list[torch.Tensor]) -> torch.Tensor:
-            return sum((x * z).flatten(1).sum(dim=1) for x, z in zip(a, b))
+            return _sum([(x * z).flatten(1).sum(dim=1) for x, z in zip(a, b)])
 
         def normalise(u: list[torch.Tensor]) -> list[torch.Tensor]:
             norm = per_seed_dot(u, u).sqrt()
@@ -573,8 +625,9 @@ def quartiles(values: ArrayLike, axis: int = 0) -> NDArray[np.float64]:
     v = _checks.array(values, "values", "quartiles", allow_nan=True, allow_inf=True)
     if v.ndim == 0:
         raise ValueError("quartiles: values must be at least 1-D, got a scalar")
-    axis = _checks.integer(axis, "axis", "quartiles", minimum=-v.ndim,
-                           maximum=v.ndim - 1)
+    axis = _checks.integer(
+        axis, "axis", "quartiles", minimum=-v.ndim, maximum=v.ndim - 1
+    )
     return np.percentile(v, [25, 50, 75], axis=axis)
 
 
@@ -586,8 +639,9 @@ def steps_to(curves: ArrayLike, threshold: float) -> NDArray[np.float64]:
     """
     # NaN or infinite losses (a diverged run) are never at or below the
     # threshold: such a run never gets there.
-    c = _checks.array(curves, "curves", "steps_to", ndim=2, allow_nan=True,
-                      allow_inf=True)
+    c = _checks.array(
+        curves, "curves", "steps_to", ndim=2, allow_nan=True, allow_inf=True
+    )
     threshold = real_param(threshold, "threshold", "steps_to")
     hit = c <= threshold
     first = np.argmax(hit, axis=1).astype(np.float64)
@@ -667,8 +721,9 @@ def color_of(name: str) -> str:
     return EXTRA_COLORS.get(name, course_color(name))
 
 
-def plot_band(ax: Any, x: ArrayLike, curves: ArrayLike, name: str,
-              label: str | None = None) -> None:
+def plot_band(
+    ax: Any, x: ArrayLike, curves: ArrayLike, name: str, label: str | None = None
+) -> None:
     """Draw the median of ``curves`` (seeds, points) over ``x``, shading the IQR.
 
     NaN in ``curves`` (a diverged run, a step without a measurement)

@@ -59,7 +59,7 @@ __all__ = [
     "units_as_options",
 ]
 
-Array = NDArray[np.float64]
+Array = NDArray[np.floating]
 Noise = Literal["gaussian", "logistic"]
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
@@ -152,20 +152,28 @@ def butterfly(K1: float, K2: float, K3: float) -> Payoff:
     :math:`K_2`, with :math:`K_2` the midpoint, so the tent is symmetric
     and its peak is :math:`K_2 - K_1`.
     """
-    K1, K2, K3 = (real_param(k, n, "butterfly") for k, n in
-                  zip((K1, K2, K3), ("K1", "K2", "K3")))
+    K1, K2, K3 = (
+        real_param(k, n, "butterfly") for k, n in zip((K1, K2, K3), ("K1", "K2", "K3"))
+    )
     if not (K1 < K2 < K3) or not math.isclose(K2 - K1, K3 - K2):
         raise ValueError(
-            "butterfly: need K1 < K2 < K3 with K2 the midpoint, got "
-            f"{K1}, {K2}, {K3}"
+            f"butterfly: need K1 < K2 < K3 with K2 the midpoint, got {K1}, {K2}, {K3}"
         )
-    return Payoff([K1, K2, K3], [0.0, K2 - K1, 0.0], name="butterfly")
+    return Payoff(
+        np.array([K1, K2, K3]), np.array([0.0, K2 - K1, 0.0]), name="butterfly"
+    )
 
 
 def straddle(K: float) -> Payoff:
     r"""Return the straddle payoff :math:`|S - K|`: a call plus a put at ``K``."""
     K = real_param(K, "K", "straddle")
-    return Payoff([K], [0.0], slope_left=-1.0, slope_right=1.0, name="straddle")
+    return Payoff(
+        np.array([K]),
+        np.array([0.0]),
+        slope_left=-1.0,
+        slope_right=1.0,
+        name="straddle",
+    )
 
 
 # -------------------------------------------------------- replication
@@ -447,7 +455,8 @@ def _fit(
     # cosine decay to lr/100: a constant step keeps kicking the kinks off
     # the strikes once the fit is close
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(
-        opt, T_max=max(steps, 1), eta_min=lr / 100)
+        opt, T_max=max(steps, 1), eta_min=lr / 100
+    )
     losses = np.empty(steps)
     for step in range(steps):
         opt.zero_grad()

@@ -42,9 +42,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from actzoo import _checks
 from actzoo import activations as _a
 from actzoo import saturating as _s
-from actzoo import _checks
 from actzoo._checks import as_real_array, finish
 
 __all__ = [
@@ -74,8 +74,9 @@ def _half(v: ArrayLike, name: str, func: str) -> tuple[Array, Any, Any]:
 
     Elementwise, so NaN, infinities and empty arrays are accepted.
     """
-    _checks.array(v, name, func, allow_empty=True, allow_nan=True, allow_inf=True,
-                  dtype=None)
+    _checks.array(
+        v, name, func, allow_empty=True, allow_nan=True, allow_inf=True, dtype=None
+    )
     try:
         return as_real_array(v, func)
     except TypeError as exc:  # a floating dtype other than float16/32/64
@@ -223,13 +224,16 @@ class GatedUnit:
         import torch
 
         arrs = [np.ascontiguousarray(np.atleast_1d(v)) for v in (a, b)]
-        arrs = [v if v.dtype in (np.float32, np.float64) else v.astype(np.float64)
-                for v in arrs]
+        arrs = [
+            v if v.dtype in (np.float32, np.float64) else v.astype(np.float64)
+            for v in arrs
+        ]
         ta, tb = (torch.tensor(v, requires_grad=True) for v in arrs)
         y = self.torch(ta, tb)
         da, db = torch.autograd.grad(y.sum(), (ta, tb), create_graph=True)
-        daa, dab = torch.autograd.grad(da.sum(), (ta, tb), retain_graph=True,
-                                       allow_unused=True)
+        daa, dab = torch.autograd.grad(
+            da.sum(), (ta, tb), retain_graph=True, allow_unused=True
+        )
         (dbb,) = torch.autograd.grad(db.sum(), (tb,))
         daa = torch.zeros_like(ta) if daa is None else daa
         out = [v.detach().numpy() for v in (y, da, db, daa, dab, dbb)]
@@ -238,16 +242,25 @@ class GatedUnit:
 
 def _unit(name: str, label: str, gate: str, latex: str) -> GatedUnit:
     module = globals()
-    return GatedUnit(name, label, gate, module[name], module[f"{name}_grad"],
-                     module[f"{name}_grad2"], latex)
+    return GatedUnit(
+        name,
+        label,
+        gate,
+        module[name],
+        module[f"{name}_grad"],
+        module[f"{name}_grad2"],
+        latex,
+    )
 
 
 #: The gated linear units by name.
-GATED_UNITS = MappingProxyType({
-    u.name: u
-    for u in [
-        _unit("glu", "GLU", "sigmoid", r"a \, \sigma(b)"),
-        _unit("geglu", "GEGLU", "gelu", r"a \, \mathrm{GELU}(b)"),
-        _unit("swiglu", "SwiGLU", "silu", r"a \, \mathrm{SiLU}(b)"),
-    ]
-})
+GATED_UNITS = MappingProxyType(
+    {
+        u.name: u
+        for u in [
+            _unit("glu", "GLU", "sigmoid", r"a \, \sigma(b)"),
+            _unit("geglu", "GEGLU", "gelu", r"a \, \mathrm{GELU}(b)"),
+            _unit("swiglu", "SwiGLU", "silu", r"a \, \mathrm{SiLU}(b)"),
+        ]
+    }
+)

@@ -196,7 +196,12 @@ def moments(
 
 
 def _moments(
-    func: str, name: str, mu: float, sigma: float, method: str, n: int,
+    func: str,
+    name: str,
+    mu: float,
+    sigma: float,
+    method: str,
+    n: int,
     params: dict[str, Any],
 ) -> Moments:
     _checks.activation_name(name, func, "name")

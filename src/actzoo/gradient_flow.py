@@ -253,10 +253,14 @@ def random_network_gradient_norms(
     layers = _checks.integer(layers, "layers", func, minimum=1)
     gain = real_param(gain, "gain", func, positive=True)
     seed = _checks.seed(seed, func)
-    input_seed = seed + 100 if input_seed is None else _checks.seed(
-        input_seed, func, "input_seed")
-    grad_seed = seed + 200 if grad_seed is None else _checks.seed(
-        grad_seed, func, "grad_seed")
+    input_seed = (
+        seed + 100
+        if input_seed is None
+        else _checks.seed(input_seed, func, "input_seed")
+    )
+    grad_seed = (
+        seed + 200 if grad_seed is None else _checks.seed(grad_seed, func, "grad_seed")
+    )
     params = _checks.activation_params(name, params, func)
     weights = gaussian_weights([width] * (layers + 1), gain=gain, seed=seed)
     x = np.random.default_rng(input_seed).standard_normal(width)

@@ -123,9 +123,7 @@ def clarke_subdifferential(
         )
     slopes = np.asarray(grad(points), dtype=np.float64)
     if slopes.shape != points.shape or not np.all(np.isfinite(slopes)):
-        raise ValueError(
-            f"{func}: grad must return one finite slope per point near x0"
-        )
+        raise ValueError(f"{func}: grad must return one finite slope per point near x0")
     return float(slopes.min()), float(slopes.max())
 
 
@@ -236,8 +234,7 @@ def kink_slope_mse_mc(
     _check_noise(noise, scale, func)
     _checks.integer(n, "n", func, minimum=1)
     _checks.seed(seed, func)
-    slopes = relu_grad(x0 + sample_symmetric(n, noise=noise, scale=scale,
-                                             seed=seed))
+    slopes = relu_grad(x0 + sample_symmetric(n, noise=noise, scale=scale, seed=seed))
     out = np.empty(s.shape, dtype=np.float64)
     for index, value in np.ndenumerate(s):
         out[index] = np.mean((value - slopes) ** 2)
@@ -266,7 +263,9 @@ def torch_slopes_at_zero(dtype: Any = None) -> dict[str, float]:
     dtype = torch.float64 if dtype is None else dtype
     spellings: dict[str, Callable[[Any], Any]] = {
         "torch.relu(x)": torch.relu,
-        "torch.maximum(x, torch.zeros_like(x))": lambda x: torch.maximum(x, torch.zeros_like(x)),
+        "torch.maximum(x, torch.zeros_like(x))": lambda x: torch.maximum(
+            x, torch.zeros_like(x)
+        ),
         "torch.clamp(x, min=0)": lambda x: torch.clamp(x, min=0),
     }
     slopes = {}

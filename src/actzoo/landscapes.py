@@ -25,7 +25,9 @@ model is used as an architecture only; its own weights are never changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+
 import numpy as np
+
 try:
     import torch
 except ModuleNotFoundError as _err:
@@ -107,16 +109,13 @@ def _check_model_weights(
     _check_like(dict(model.named_parameters()), weights, what, ("model", name))
 
 
-def combine(
-    center: Weights, *terms: tuple[float, Weights]
-) -> dict[str, torch.Tensor]:
+def combine(center: Weights, *terms: tuple[float, Weights]) -> dict[str, torch.Tensor]:
     r"""Return :math:`\theta + \sum_k c_k d_k` for ``terms = ((c_1, d_1), ...)``."""
     _check_weights(center, "center", "combine")
     for term in terms:
         if not isinstance(term, tuple) or len(term) != 2:
             raise TypeError(
-                "combine: terms must be (coefficient, weights) pairs, got "
-                f"{term!r:.60}"
+                f"combine: terms must be (coefficient, weights) pairs, got {term!r:.60}"
             )
         _checks.real_param(term[0], "terms", "combine")
         _check_like(center, term[1], "combine", ("center", "terms"))
@@ -147,9 +146,7 @@ def random_direction(
     }
 
 
-def filter_normalize(
-    direction: Weights, weights: Weights
-) -> dict[str, torch.Tensor]:
+def filter_normalize(direction: Weights, weights: Weights) -> dict[str, torch.Tensor]:
     r"""Return ``direction`` rescaled filter-wise to the norms of ``weights``.
 
     The result has the names in the order of ``weights``.
@@ -198,7 +195,9 @@ def filter_normalized_direction(
 
 
 def _data(
-    X: ArrayLike | torch.Tensor, y: ArrayLike | torch.Tensor, classes: int,
+    X: ArrayLike | torch.Tensor,
+    y: ArrayLike | torch.Tensor,
+    classes: int,
     func: str,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     Xt = as_tensor(X, func=func)
@@ -248,9 +247,7 @@ def interpolate(
     alphas = _as_grid(alphas, "alphas", "interpolate")
     _data(X, y, _classes(model), "interpolate")
     delta = combine(end, (-1.0, start))
-    return np.array(
-        [loss_at(model, combine(start, (a, delta)), X, y) for a in alphas]
-    )
+    return np.array([loss_at(model, combine(start, (a, delta)), X, y) for a in alphas])
 
 
 def slice_2d_loop(
@@ -291,7 +288,7 @@ def slice_2d_loop(
 _INPLACE = frozenset({"relu", "leaky_relu", "elu", "selu", "celu", "silu", "mish"})
 
 
-def _inplace_activation(model: MLP) -> Callable[[torch.Tensor], None]:
+def _inplace_activation(model: MLP) -> Callable[[torch.Tensor], torch.Tensor]:
     """Return a function that applies the model's activation to ``z`` in place.
 
     Writing in place saves one pass over the largest tensors of
@@ -368,9 +365,7 @@ class _BatchedMLP:
                 )
                 self.later.append((W, None))
             else:
-                self.later.append(
-                    (stacked(w, lambda t: t.T), stacked(b, lambda t: t))
-                )
+                self.later.append((stacked(w, lambda t: t.T), stacked(b, lambda t: t)))
         # Buffers reused by every chunk: no fresh allocation (and page
         # faults) per chunk for the big tensors.
         widths = [sizes[1] + 1, *sizes[2:-1]] if pad else []
@@ -474,9 +469,7 @@ def slice_2d(
     betas = _as_grid(betas, "betas", "slice_2d")
     Xt, yt = _data(X, y, model.sizes[-1], "slice_2d")
     A, B = np.meshgrid(alphas, betas)
-    coeffs = torch.as_tensor(
-        np.column_stack([np.ones(A.size), A.ravel(), B.ravel()])
-    )
+    coeffs = torch.as_tensor(np.column_stack([np.ones(A.size), A.ravel(), B.ravel()]))
     out = torch.empty(coeffs.shape[0], dtype=torch.float64)
     with torch.no_grad():
         batched = _BatchedMLP(model, center, d1, d2, Xt, yt, int(chunk))

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 try:
     import torch
 except ModuleNotFoundError as _err:
@@ -60,8 +59,9 @@ def as_tensor(
         t = X.to(torch.float64)
     else:
         t = torch.as_tensor(
-            _checks.array(X, name, func, allow_empty=True, allow_nan=True,
-                          allow_inf=True)
+            _checks.array(
+                X, name, func, allow_empty=True, allow_nan=True, allow_inf=True
+            )
         )
     if t.ndim != 2:
         raise ValueError(
@@ -146,8 +146,7 @@ class MLP(nn.Module):
         h = as_tensor(X, func="MLP")
         if h.shape[1] != self.sizes[0]:
             raise ValueError(
-                f"MLP: X has {h.shape[1]} columns, the network expects "
-                f"{self.sizes[0]}"
+                f"MLP: X has {h.shape[1]} columns, the network expects {self.sizes[0]}"
             )
         pre = []
         for layer in self.layers[:-1]:

@@ -42,9 +42,9 @@ from actzoo._optional import require_torch
 from actzoo.registry import ACTIVATIONS
 
 __all__ = [
+    "SUPPORTED_ACTIVATIONS",
     "PinnResult",
     "PoissonProblem",
-    "SUPPORTED_ACTIVATIONS",
     "second_derivative",
     "sine_problem",
     "train_pinn",
@@ -101,7 +101,8 @@ def sine_problem(k: int = 1) -> PoissonProblem:
         u0=0.0,
         u1=1.0,
         exact=lambda x: np.sin(w * np.asarray(x, dtype=np.float64)) + x,
-        name=rf"u'' = -({k}\pi)^2 \sin({k}\pi x)" if k > 1
+        name=rf"u'' = -({k}\pi)^2 \sin({k}\pi x)"
+        if k > 1
         else r"u'' = -\pi^2 \sin(\pi x)",
     )
 
@@ -257,8 +258,16 @@ def train_pinn(
 
     problem = sine_problem() if problem is None else problem
     with single_thread():
-        return _train(activation, problem, widths,
-                      n_collocation, lam, adam_steps, lbfgs_steps, seed)
+        return _train(
+            activation,
+            problem,
+            widths,
+            n_collocation,
+            lam,
+            adam_steps,
+            lbfgs_steps,
+            seed,
+        )
 
 
 def _train(
@@ -298,8 +307,12 @@ def _train(
         losses.append(loss.item())
 
     lbfgs = torch.optim.LBFGS(
-        net.params, lr=1.0, max_iter=lbfgs_steps, history_size=50,
-        tolerance_grad=1e-12, tolerance_change=1e-15,
+        net.params,
+        lr=1.0,
+        max_iter=lbfgs_steps,
+        history_size=50,
+        tolerance_grad=1e-12,
+        tolerance_change=1e-15,
         line_search_fn="strong_wolfe",
     )
 
@@ -316,9 +329,7 @@ def _train(
 
     residual, boundary = loss_terms()
     x_fine = np.linspace(0.0, 1.0, 1001)
-    u, d2u = second_derivative(
-        net, torch.tensor(x_fine, dtype=torch.float64)[:, None]
-    )
+    u, d2u = second_derivative(net, torch.tensor(x_fine, dtype=torch.float64)[:, None])
     u_np = u.detach().numpy()[:, 0]
     exact = problem.exact(x_fine)
     return PinnResult(
@@ -333,4 +344,3 @@ def _train(
         boundary_loss=boundary.item(),
         seconds=time.perf_counter() - start,
     )
-

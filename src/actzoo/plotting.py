@@ -77,15 +77,20 @@ RC_PARAMS: dict[str, Any] = {
 }
 
 
+def _rc() -> dict[Any, Any]:
+    # Matplotlib's stubs key rcParams by a Literal of every setting's name.
+    return dict(RC_PARAMS)
+
+
 def use_style() -> None:
     """Apply the course style globally (call once at the top of a page)."""
-    matplotlib.rcParams.update(RC_PARAMS)
+    matplotlib.rcParams.update(_rc())
 
 
 @contextlib.contextmanager
 def style() -> Iterator[None]:
     """Apply the course style inside a ``with`` block only."""
-    with matplotlib.rc_context(RC_PARAMS):
+    with matplotlib.rc_context(_rc()):
         yield
 
 
@@ -174,8 +179,13 @@ def plot_zoo(
         )
         for row, name in zip(axes, names):
             plot_derivatives(row[:ncols], name, x)
-            row[0].set_ylabel(ACTIVATIONS[name].label, rotation=0, ha="right",
-                              va="center", fontweight="bold")
+            row[0].set_ylabel(
+                ACTIVATIONS[name].label,
+                rotation=0,
+                ha="right",
+                va="center",
+                fontweight="bold",
+            )
             for ax in row:
                 ax.axhline(0, color="#999999", linewidth=0.6, zorder=0)
                 ax.axvline(0, color="#999999", linewidth=0.6, zorder=0)

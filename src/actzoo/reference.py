@@ -21,7 +21,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from actzoo import _checks
 from actzoo.activations import SELU_ALPHA, SELU_SCALE
-from actzoo.registry import ACTIVATIONS
 
 __all__ = ["reference", "relative_error"]
 
@@ -50,8 +49,9 @@ def _formulas(p: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
         "relu": lambda x: max(x, 0),
         "leaky_relu": lambda x: x if x > 0 else mp.mpf(p.get("alpha", 0.01)) * x,
         "elu": lambda x: x if x > 0 else alpha * mp.expm1(x),
-        "selu": lambda x: mp.mpf(SELU_SCALE)
-        * (x if x > 0 else mp.mpf(SELU_ALPHA) * mp.expm1(x)),
+        "selu": lambda x: (
+            mp.mpf(SELU_SCALE) * (x if x > 0 else mp.mpf(SELU_ALPHA) * mp.expm1(x))
+        ),
         "celu": lambda x: x if x > 0 else alpha * mp.expm1(x / alpha),
         "softplus": softplus,
         "silu": lambda x: x / (1 + mp.exp(-x)),
@@ -76,7 +76,9 @@ def reference(name: str, x: ArrayLike, order: int = 0, **params: Any) -> NDArray
     with mpmath.workdps(_DIGITS):
         f = _formulas(params)[name]
         out = [
-            float(f(mpmath.mpf(v)) if order == 0 else mpmath.diff(f, mpmath.mpf(v), order))
+            float(
+                f(mpmath.mpf(v)) if order == 0 else mpmath.diff(f, mpmath.mpf(v), order)
+            )
             for v in xs.ravel()
         ]
     return np.array(out).reshape(xs.shape)
@@ -86,10 +88,12 @@ def relative_error(approx: ArrayLike, exact: ArrayLike) -> NDArray:
     """Return ``|approx - exact| / |exact|`` (0 where both are 0)."""
     func = "relative_error"
     # elementwise: NaN in gives NaN out, empty gives empty
-    approx = _checks.array(approx, "approx", func, allow_empty=True,
-                           allow_nan=True, allow_inf=True)
-    exact = _checks.array(exact, "exact", func, allow_empty=True,
-                          allow_nan=True, allow_inf=True)
+    approx = _checks.array(
+        approx, "approx", func, allow_empty=True, allow_nan=True, allow_inf=True
+    )
+    exact = _checks.array(
+        exact, "exact", func, allow_empty=True, allow_nan=True, allow_inf=True
+    )
     try:
         np.broadcast_shapes(approx.shape, exact.shape)
     except ValueError:

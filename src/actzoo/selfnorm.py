@@ -25,8 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import root
 
-from actzoo import gaussian
-from actzoo import _checks
+from actzoo import _checks, gaussian
 from actzoo._checks import real_param
 from actzoo.activations import SELU_ALPHA, SELU_SCALE
 from actzoo.gradient_flow import gaussian_weights
@@ -172,12 +171,16 @@ def solve_selu_constants(
         If the solver does not converge.
     """
     func = "solve_selu_constants"
-    x0 = _checks.array(x0, "x0", func, ndim=1)
-    if x0.shape != (2,):
-        raise ValueError(f"{func}: x0 must be a pair (alpha, scale), got {x0.shape}")
+    start = _checks.array(x0, "x0", func, ndim=1)
+    if start.shape != (2,):
+        raise ValueError(f"{func}: x0 must be a pair (alpha, scale), got {start.shape}")
     xtol = real_param(xtol, "xtol", func, positive=True)
-    sol = root(lambda v: fixed_point_residuals(v[0], v[1]), x0,
-               method="hybr", options={"xtol": xtol})
+    sol = root(
+        lambda v: fixed_point_residuals(v[0], v[1]),
+        start,
+        method="hybr",
+        options={"xtol": xtol},
+    )
     if not sol.success:
         raise RuntimeError(f"solve_selu_constants: no convergence ({sol.message})")
     alpha, scale = (float(v) for v in sol.x)
@@ -218,7 +221,7 @@ def simulate_network_moments(
     drop = {"alpha": alpha_dropout, "plain": dropout}.get(dropout_kind or "")
     act = ACTIVATIONS[name]
     rng = np.random.default_rng(seed)
-    h = rng.standard_normal((int(width), int(n_samples)))
+    h: NDArray[np.floating] = rng.standard_normal((int(width), int(n_samples)))
     weights = gaussian_weights([width] * (depth + 1), gain=gain, seed=seed + 1)
     means, variances = [float(h.mean())], [float(h.var())]
     for l, W in enumerate(weights):
@@ -280,8 +283,9 @@ def alpha_dropout(
     """
     p = _check_p(p, "alpha_dropout")
     # elementwise: NaN passes through, empty gives empty
-    x = _checks.array(x, "x", "alpha_dropout", allow_empty=True, allow_nan=True,
-                      allow_inf=True)
+    x = _checks.array(
+        x, "x", "alpha_dropout", allow_empty=True, allow_nan=True, allow_inf=True
+    )
     seed = _checks.seed(seed, "alpha_dropout")
     keep = _mask(x.shape, p, seed, mask, "alpha_dropout")
     a, b, a_prime = alpha_dropout_affine(p)
@@ -294,8 +298,9 @@ def dropout(
     r"""Return plain (inverted) dropout of ``x``: :math:`m x / (1 - p)`, :math:`m \sim \text{Bernoulli}(1 - p)`."""
     p = _check_p(p, "dropout")
     # elementwise: NaN passes through, empty gives empty
-    x = _checks.array(x, "x", "dropout", allow_empty=True, allow_nan=True,
-                      allow_inf=True)
+    x = _checks.array(
+        x, "x", "dropout", allow_empty=True, allow_nan=True, allow_inf=True
+    )
     seed = _checks.seed(seed, "dropout")
     keep = _mask(x.shape, p, seed, mask, "dropout")
     return np.where(keep, x, 0.0) / (1 - p)

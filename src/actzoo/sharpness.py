@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 try:
     import torch
 except ModuleNotFoundError as _err:
@@ -44,6 +45,14 @@ __all__ = [
 ]
 
 
+def _sum(terms: list[torch.Tensor]) -> torch.Tensor:
+    """Return the sum of ``terms``, added left to right as Python's ``sum``."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
 def flatten(weights: Weights) -> torch.Tensor:
     """Return all entries of ``weights`` as one float64 vector, in key order.
 
@@ -65,8 +74,7 @@ def unflatten(vector: torch.Tensor, like: Weights) -> dict[str, torch.Tensor]:
     size = sum(w.numel() for w in like.values())
     if vector.shape != (size,):
         raise ValueError(
-            f"unflatten: vector must have shape ({size},), "
-            f"got {tuple(vector.shape)}"
+            f"unflatten: vector must have shape ({size},), got {tuple(vector.shape)}"
         )
     out, start = {}, 0
     for k, w in like.items():
@@ -225,7 +233,7 @@ def top_eigenvalue(
 
     gen = torch.Generator().manual_seed(int(seed))
     v = [torch.randn(p.shape, dtype=torch.float64, generator=gen) for p in leaves]
-    norm = torch.sqrt(sum((t * t).sum() for t in v))
+    norm = torch.sqrt(_sum([(t * t).sum() for t in v]))
     v = [t / norm for t in v]
     estimates: list[float] = []
     converged = False
@@ -233,7 +241,7 @@ def top_eigenvalue(
         hv = torch.autograd.grad(grads, leaves, grad_outputs=v, retain_graph=True)
         estimate = float(sum((a * b).sum() for a, b in zip(v, hv, strict=True)))
         estimates.append(estimate)
-        norm = torch.sqrt(sum((t * t).sum() for t in hv))
+        norm = torch.sqrt(_sum([(t * t).sum() for t in hv]))
         if norm == 0:
             converged = True  # H v = 0: v is an eigenvector of eigenvalue 0
             break

@@ -42,8 +42,9 @@ def softplus_gap(x: ArrayLike, beta: float = 1.0) -> NDArray[np.float64]:
     """
     beta = real_param(beta, "beta", "softplus_gap", positive=True)
     # elementwise: NaN in gives NaN out, empty gives empty
-    x = _checks.array(x, "x", "softplus_gap", allow_empty=True, allow_nan=True,
-                      allow_inf=True)
+    x = _checks.array(
+        x, "x", "softplus_gap", allow_empty=True, allow_nan=True, allow_inf=True
+    )
     return softplus(x, beta=beta, threshold=_NO_THRESHOLD) - relu(x)
 
 
@@ -69,7 +70,8 @@ def _unit_params(
             f"{func}: {name} must be a 1-D array (w, b, a) of length 3k, "
             f"got shape {theta.shape}"
         )
-    return np.split(theta, 3)
+    w, b, a = np.split(theta, 3)
+    return w, b, a
 
 
 def network_input_curvature(
@@ -116,8 +118,10 @@ def loss_hessian(
     xt = torch.as_tensor(x)
     yt = torch.as_tensor(y)
     if xt.shape != yt.shape or xt.ndim != 1:
-        raise ValueError(f"loss_hessian: x and y must be 1-D of one length, got "
-                         f"{tuple(xt.shape)} and {tuple(yt.shape)}")
+        raise ValueError(
+            f"loss_hessian: x and y must be 1-D of one length, got "
+            f"{tuple(xt.shape)} and {tuple(yt.shape)}"
+        )
 
     def loss(t: Any) -> Any:
         w, b, a = torch.chunk(t, 3)

@@ -24,9 +24,9 @@ import contextlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+
 try:
     import torch
 except ModuleNotFoundError as _err:
@@ -40,7 +40,7 @@ from torch import nn
 
 from actzoo import _checks
 from actzoo._checks import real_param
-from actzoo.models import as_tensor, dead_units
+from actzoo.models import MLP, as_tensor, dead_units
 
 __all__ = ["History", "as_labels", "set_seed", "single_thread", "train"]
 
@@ -154,7 +154,7 @@ def as_labels(
 
 
 def _measure(
-    model: nn.Module, X: torch.Tensor, y: torch.Tensor
+    model: MLP, X: torch.Tensor, y: torch.Tensor
 ) -> tuple[torch.Tensor, float, float]:
     logits, pre = model.forward_with_pre_activations(X)
     loss = nn.functional.cross_entropy(logits, y)
@@ -169,7 +169,7 @@ def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def train(
-    model: nn.Module,
+    model: MLP,
     X: ArrayLike | torch.Tensor,
     y: ArrayLike | torch.Tensor,
     *,
@@ -194,7 +194,7 @@ def train(
 
     Parameters
     ----------
-    model : torch.nn.Module
+    model : MLP
         A float64 network with a ``forward_with_pre_activations(X)`` method
         returning ``(logits, [z_1, ...])``, such as
         :class:`actzoo.models.MLP`.

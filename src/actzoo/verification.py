@@ -47,10 +47,10 @@ from actzoo._checks import real_param
 
 __all__ = [
     "BoundResult",
-    "interval_looseness",
     "LinearRegion",
     "ReluNetwork",
     "interval_bounds",
+    "interval_looseness",
     "linear_regions",
     "milp_bound",
     "pattern_ids",
@@ -142,7 +142,7 @@ class ReluNetwork:
         """Return which hidden units are on (:math:`z > 0`), all layers side by side."""
         zs = self.pre_activations(x)[:-1]
         if not zs:
-            return np.zeros(np.shape(x)[:-1] + (0,), dtype=bool)
+            return np.zeros((*np.shape(x)[:-1], 0), dtype=bool)
         return np.concatenate([z > 0 for z in zs], axis=-1)
 
 
@@ -182,8 +182,9 @@ def _box(net: ReluNetwork, lo: ArrayLike, hi: ArrayLike, func: str) -> Box:
 
 
 def _output(net: ReluNetwork, output: int, func: str) -> int:
-    return _checks.integer(output, "output", func, minimum=0,
-                           maximum=net.layer_sizes[-1] - 1)
+    return _checks.integer(
+        output, "output", func, minimum=0, maximum=net.layer_sizes[-1] - 1
+    )
 
 
 # ------------------------------------------------- interval bounds
@@ -529,9 +530,7 @@ def linear_regions(
     return regions
 
 
-def pattern_ids(
-    net: ReluNetwork, X: ArrayLike
-) -> tuple[NDArray[np.int64], int]:
+def pattern_ids(net: ReluNetwork, X: ArrayLike) -> tuple[NDArray[np.int64], int]:
     """Return a label per input, equal where the activation patterns are, and their count.
 
     Labels are numbered in order of first appearance in ``X`` (flattened

@@ -63,14 +63,17 @@ def parts(notebook: Path | dict[str, Any]) -> list[Part]:
             raise ValueError(f"graded cell {grade_id!r} has no points")
         if any(p.grade_id == grade_id for p in found):
             raise ValueError(f"two graded cells share the ID {grade_id!r}")
-        found.append(Part(grade_id, float(meta["points"]),
-                          title_of(source_text(cell), grade_id)))
+        found.append(
+            Part(grade_id, float(meta["points"]), title_of(source_text(cell), grade_id))
+        )
     return found
 
 
-def with_answers(source: Path | dict[str, Any],
-                 released: Path | dict[str, Any],
-                 answers: set[str] | None = None) -> dict[str, Any]:
+def with_answers(
+    source: Path | dict[str, Any],
+    released: Path | dict[str, Any],
+    answers: set[str] | None = None,
+) -> dict[str, Any]:
     """Return the released notebook with answers copied from the source.
 
     This is what a student who solved those parts hands in: every cell is
@@ -82,14 +85,18 @@ def with_answers(source: Path | dict[str, Any],
     ValueError
         If ``answers`` names a cell that is not an answer cell.
     """
-    solutions = {c["metadata"]["nbgrader"]["grade_id"]: c["source"]
-                 for c in _cells(source)
-                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    solutions = {
+        c["metadata"]["nbgrader"]["grade_id"]: c["source"]
+        for c in _cells(source)
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
     wanted = set(solutions) if answers is None else set(answers)
     unknown = sorted(wanted - set(solutions))
     if unknown:
-        raise ValueError(f"not answer cells: {', '.join(unknown)}; the "
-                         f"answer cells are {', '.join(sorted(solutions))}")
+        raise ValueError(
+            f"not answer cells: {', '.join(unknown)}; the "
+            f"answer cells are {', '.join(sorted(solutions))}"
+        )
     if isinstance(released, dict):
         notebook = json.loads(json.dumps(released))
     else:
@@ -104,15 +111,19 @@ def with_answers(source: Path | dict[str, Any],
 
 def parts_table(notebook: Path) -> str:
     """Return a Markdown table of the parts of ``notebook`` and a total."""
-    rows = [f"| {p.title} | `{p.grade_id}` | {p.points:g} |"
-            for p in parts(notebook)]
+    rows = [f"| {p.title} | `{p.grade_id}` | {p.points:g} |" for p in parts(notebook)]
     total = sum(p.points for p in parts(notebook))
-    return ("| part | graded cell | points |\n|---|---|---|\n"
-            + "\n".join(rows) + f"\n| **total** | | **{total:g}** |\n")
+    return (
+        "| part | graded cell | points |\n|---|---|---|\n"
+        + "\n".join(rows)
+        + f"\n| **total** | | **{total:g}** |\n"
+    )
 
 
-_SECRET = {"### BEGIN SOLUTION": "### END SOLUTION",
-           "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS"}
+_SECRET = {
+    "### BEGIN SOLUTION": "### END SOLUTION",
+    "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS",
+}
 
 
 def secret_lines(notebook: Path | dict[str, Any]) -> set[str]:
@@ -156,9 +167,12 @@ def notebook_text(notebook: Path | dict[str, Any]) -> str:
     for cell in _cells(notebook):
         parts_.append(source_text(cell))
         for out in cell.get("outputs", []):
-            for value in (out.get("text"), out.get("evalue"),
-                          *out.get("data", {}).values(),
-                          *out.get("traceback", [])):
+            for value in (
+                out.get("text"),
+                out.get("evalue"),
+                *out.get("data", {}).values(),
+                *out.get("traceback", []),
+            ):
                 if isinstance(value, list):
                     value = "".join(value)
                 if isinstance(value, str):

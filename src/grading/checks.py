@@ -66,8 +66,7 @@ def _code_names(code: types.CodeType) -> set[str]:
     return names
 
 
-def forbidden_uses(fn: Callable[..., Any],
-                   allowed: Iterable[str] = ()) -> list[str]:
+def forbidden_uses(fn: Callable[..., Any], allowed: Iterable[str] = ()) -> list[str]:
     """Return what ``fn`` uses from PyTorch, SciPy, actzoo and the like.
 
     The function's code is inspected, not run: every global name it reads
@@ -96,24 +95,28 @@ def forbidden_uses(fn: Callable[..., Any],
             origin = _origin(value)
             if origin:
                 found.append(f"{name} (from {origin})")
-            elif (isinstance(value, types.FunctionType)
-                  and value.__module__ == f.__module__
-                  and not hasattr(builtins, name)):
+            elif (
+                isinstance(value, types.FunctionType)
+                and value.__module__ == f.__module__
+                and not hasattr(builtins, name)
+            ):
                 visit(value)
 
     visit(fn)
     return found
 
 
-def assert_own_implementation(fn: Callable[..., Any],
-                              allowed: Iterable[str] = ()) -> None:
+def assert_own_implementation(
+    fn: Callable[..., Any], allowed: Iterable[str] = ()
+) -> None:
     """Raise ``AssertionError`` if ``fn`` calls a library for its answer."""
     uses = forbidden_uses(fn, allowed)
     if uses:
         raise AssertionError(
             f"{fn.__name__} uses {', '.join(uses)}. This part asks you to "
             "implement it yourself with NumPy, so it scores no points while "
-            "it calls PyTorch, SciPy or actzoo. Rewrite it without them.")
+            "it calls PyTorch, SciPy or actzoo. Rewrite it without them."
+        )
 
 
 def call_quietly(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -126,20 +129,26 @@ def call_quietly(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     name = getattr(fn, "__name__", "the function")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise",
-                         under="ignore"):
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
             try:
                 return fn(*args, **kwargs)
             except (FloatingPointError, RuntimeWarning) as exc:
                 raise AssertionError(
                     f"{name} raised a numerical warning ({exc}). Compute "
                     "exponentials only of arguments that cannot overflow, "
-                    "for example with np.minimum(x, 0) or np.abs(x).") from None
+                    "for example with np.minimum(x, 0) or np.abs(x)."
+                ) from None
 
 
-def assert_close(actual: Any, expected: Any, what: str, x: Any = None,
-                 rtol: float = 1e-10, atol: float = 1e-12,
-                 x_name: str = "x") -> None:
+def assert_close(
+    actual: Any,
+    expected: Any,
+    what: str,
+    x: Any = None,
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+    x_name: str = "x",
+) -> None:
     """Raise ``AssertionError`` unless ``actual`` matches ``expected``.
 
     The check is ``|actual - expected| <= atol + rtol * |expected|``
@@ -152,16 +161,18 @@ def assert_close(actual: Any, expected: Any, what: str, x: Any = None,
     if actual_arr.shape != expected_arr.shape:
         raise AssertionError(
             f"{what}: the result has shape {actual_arr.shape}, "
-            f"expected shape {expected_arr.shape}")
+            f"expected shape {expected_arr.shape}"
+        )
     try:
         a = actual_arr.astype(np.float64)
     except (TypeError, ValueError):
         raise AssertionError(
-            f"{what}: the result is not numeric ({actual_arr.dtype})") from None
+            f"{what}: the result is not numeric ({actual_arr.dtype})"
+        ) from None
     e = expected_arr.astype(np.float64)
     with np.errstate(invalid="ignore"):
         ok = (np.abs(a - e) <= atol + rtol * np.abs(e)) | (np.isnan(a) & np.isnan(e))
-        ok |= (a == e)
+        ok |= a == e
     if not np.all(ok):
         i = np.unravel_index(np.argmin(ok), ok.shape) if ok.ndim else ()
         where = ""
@@ -171,7 +182,8 @@ def assert_close(actual: Any, expected: Any, what: str, x: Any = None,
         raise AssertionError(
             f"{what} is wrong{where}: got {float(a[i])!r}, "
             f"expected {float(e[i])!r} "
-            f"(allowed error {atol:g} + {rtol:g} * |expected|)")
+            f"(allowed error {atol:g} + {rtol:g} * |expected|)"
+        )
 
 
 def assert_dtype_shape(result: Any, x: np.ndarray, what: str) -> None:
@@ -180,9 +192,11 @@ def assert_dtype_shape(result: Any, x: np.ndarray, what: str) -> None:
     if result.shape != x.shape:
         raise AssertionError(
             f"{what}: an input of shape {x.shape} gave a result of shape "
-            f"{result.shape}; the shape must be kept")
+            f"{result.shape}; the shape must be kept"
+        )
     if result.dtype != x.dtype:
         raise AssertionError(
             f"{what}: a {x.dtype} input gave a {result.dtype} result; the "
             "dtype must be kept (watch for float64 arrays or NumPy "
-            "float64 scalars mixed into float32 computations)")
+            "float64 scalars mixed into float32 computations)"
+        )

@@ -104,8 +104,7 @@ def assignments(solutions: Path) -> list[str]:
     if not solutions.is_dir():
         raise FileNotFoundError(f"no solutions folder at {solutions}")
     return sorted(
-        p.name for p in solutions.iterdir()
-        if p.is_dir() and any(p.glob("*.ipynb"))
+        p.name for p in solutions.iterdir() if p.is_dir() and any(p.glob("*.ipynb"))
     )
 
 

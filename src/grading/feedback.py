@@ -49,9 +49,14 @@ def _load(path: Path) -> dict[str, Any]:
         return json.load(fh)
 
 
-def render(student: str, assignment: str, notebook: str,
-           graded: dict[str, Any], released: dict[str, Any],
-           scores: list[PartScore]) -> str:
+def render(
+    student: str,
+    assignment: str,
+    notebook: str,
+    graded: dict[str, Any],
+    released: dict[str, Any],
+    scores: list[PartScore],
+) -> str:
     """Return the feedback page of one notebook as HTML.
 
     Parameters
@@ -63,20 +68,25 @@ def render(student: str, assignment: str, notebook: str,
     scores
         The scores of this student's notebook.
     """
-    given = {c["metadata"]["nbgrader"]["grade_id"]: c
-             for c in released["cells"]
-             if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+    given = {
+        c["metadata"]["nbgrader"]["grade_id"]: c
+        for c in released["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    }
     by_part = {s.part: s for s in scores}
     total = sum(s.score for s in scores)
     possible = sum(s.max_score for s in scores)
     esc = html.escape
     rows = "".join(
         f"<tr><td>{esc(s.part)}</td><td>{s.score:g} / {s.max_score:g}</td></tr>"
-        for s in scores)
-    body = [f"<h1>{esc(assignment)}: feedback for {esc(student)}</h1>",
-            f"<p>Notebook <code>{esc(notebook)}.ipynb</code>. "
-            f"Score: <b>{total:g} / {possible:g}</b>.</p>",
-            f"<table><tr><th>part</th><th>points</th></tr>{rows}</table>"]
+        for s in scores
+    )
+    body = [
+        f"<h1>{esc(assignment)}: feedback for {esc(student)}</h1>",
+        f"<p>Notebook <code>{esc(notebook)}.ipynb</code>. "
+        f"Score: <b>{total:g} / {possible:g}</b>.</p>",
+        f"<table><tr><th>part</th><th>points</th></tr>{rows}</table>",
+    ]
     for cell in graded["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         grade_id = meta.get("grade_id")
@@ -87,9 +97,12 @@ def render(student: str, assignment: str, notebook: str,
             shown = source_text(given.get(grade_id, {"source": ""}))
             heading = title_of(shown, grade_id)
             score = by_part.get(grade_id)
-            mark = ("" if score is None else
-                    f" <span class='{'ok' if score.score == score.max_score else 'bad'}'>"
-                    f"{score.score:g} / {score.max_score:g}</span>")
+            mark = (
+                ""
+                if score is None
+                else f" <span class='{'ok' if score.score == score.max_score else 'bad'}'>"
+                f"{score.score:g} / {score.max_score:g}</span>"
+            )
             label = "The visible tests of this part"
         else:
             shown = source_text(cell)
@@ -99,19 +112,25 @@ def render(student: str, assignment: str, notebook: str,
         body.append(f"<div class='part'><h2>{esc(heading)}{mark}</h2>")
         body.append(f"<p>{label}:</p><pre>{esc(shown)}</pre>")
         if messages:
-            body.append("<p>What went wrong:</p>" + "".join(
-                f"<div class='msg'>{esc(m)}</div>" for m in messages))
+            body.append(
+                "<p>What went wrong:</p>"
+                + "".join(f"<div class='msg'>{esc(m)}</div>" for m in messages)
+            )
         elif meta.get("grade"):
             body.append("<p class='ok'>All tests of this part passed.</p>")
         body.append("</div>")
-    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{esc(assignment)}: {esc(student)}</title>"
-            f"<style>{_STYLE}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{esc(assignment)}: {esc(student)}</title>"
+        f"<style>{_STYLE}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
-def write_feedback(course: Course, assignment: str,
-                   students: list[str] | None = None) -> list[Path]:
+def write_feedback(
+    course: Course, assignment: str, students: list[str] | None = None
+) -> list[Path]:
     """Return the feedback pages written for ``assignment``.
 
     Pages go to ``<course>/feedback/<student>/<assignment>/<notebook>.html``
@@ -126,12 +145,13 @@ def write_feedback(course: Course, assignment: str,
             continue
         for path in sorted(folder.glob("*.ipynb")):
             released = course.root / "exercises" / assignment / path.name
-            mine = [s for s in scores
-                    if s.student == student and s.notebook == path.stem]
-            page = render(student, assignment, path.stem, _load(path),
-                          _load(released), mine)
-            out = (course.root / "feedback" / student / assignment
-                   / f"{path.stem}.html")
+            mine = [
+                s for s in scores if s.student == student and s.notebook == path.stem
+            ]
+            page = render(
+                student, assignment, path.stem, _load(path), _load(released), mine
+            )
+            out = course.root / "feedback" / student / assignment / f"{path.stem}.html"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(page, encoding="utf-8")
             written.append(out)

@@ -27,8 +27,7 @@ class PartScore:
     max_score: float
 
 
-def part_scores(course: Course,
-                assignment: str | None = None) -> list[PartScore]:
+def part_scores(course: Course, assignment: str | None = None) -> list[PartScore]:
     """Return every graded cell's score, sorted by student and assignment.
 
     Only ``assignment`` is read when it is given.
@@ -36,8 +35,7 @@ def part_scores(course: Course,
     from nbgrader.api import Gradebook
 
     if not (course.root / "gradebook.db").is_file():
-        raise FileNotFoundError(
-            f"no gradebook in {course.root}: autograde first")
+        raise FileNotFoundError(f"no gradebook in {course.root}: autograde first")
     rows: list[PartScore] = []
     with nbgrader_environment(), Gradebook(course.db_url) as gb:
         names = [assignment] if assignment else [a.name for a in gb.assignments]
@@ -47,10 +45,16 @@ def part_scores(course: Course,
                     for grade in nb.grades:
                         if grade.cell.cell_type != "code":
                             continue
-                        rows.append(PartScore(
-                            sub.student.id, name, nb.name, grade.name,
-                            float(grade.score or 0.0),
-                            float(grade.max_score)))
+                        rows.append(
+                            PartScore(
+                                sub.student.id,
+                                name,
+                                nb.name,
+                                grade.name,
+                                float(grade.score or 0.0),
+                                float(grade.max_score),
+                            )
+                        )
     rows.sort(key=lambda r: (r.student, r.assignment, r.notebook))
     return rows
 
@@ -65,8 +69,9 @@ def totals(rows: list[PartScore]) -> list[tuple[str, str, float, float]]:
     return [(s, a, acc[0], acc[1]) for (s, a), acc in sorted(sums.items())]
 
 
-def write_csv(course: Course, out: Path | None = None,
-              assignment: str | None = None) -> tuple[Path, Path]:
+def write_csv(
+    course: Course, out: Path | None = None, assignment: str | None = None
+) -> tuple[Path, Path]:
     """Return the paths of ``grades.csv`` and ``parts.csv``, written to ``out``.
 
     ``out`` defaults to the course folder.
@@ -82,9 +87,18 @@ def write_csv(course: Course, out: Path | None = None,
             writer.writerow([student, name, f"{score:g}", f"{max_score:g}"])
     with open(parts_path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["student", "assignment", "notebook", "part",
-                         "score", "max_score"])
+        writer.writerow(
+            ["student", "assignment", "notebook", "part", "score", "max_score"]
+        )
         for r in rows:
-            writer.writerow([r.student, r.assignment, r.notebook, r.part,
-                             f"{r.score:g}", f"{r.max_score:g}"])
+            writer.writerow(
+                [
+                    r.student,
+                    r.assignment,
+                    r.notebook,
+                    r.part,
+                    f"{r.score:g}",
+                    f"{r.max_score:g}",
+                ]
+            )
     return grades_path, parts_path

@@ -48,35 +48,91 @@ from nbformat import NotebookNode
 KEY = "actzoo"
 
 #: Names whose use in a student's cell reaches for the test machinery.
-HOOK_NAMES = frozenset({
-    "input_transformers_cleanup", "input_transformers_post",
-    "ast_transformers", "set_custom_exc", "custom_exceptions",
-    "showtraceback", "_showtraceback", "showsyntaxerror", "excepthook",
-    "displayhook", "settrace", "setprofile", "run_cell", "run_cell_async",
-    "transform_cell", "register_magic_function", "audit", "addaudithook",
-    "set_next_input", "__builtins__", "builtins", "modules", "meta_path",
-    "path_hooks", "settrace", "_getframe",
-})
+HOOK_NAMES = frozenset(
+    {
+        "input_transformers_cleanup",
+        "input_transformers_post",
+        "ast_transformers",
+        "set_custom_exc",
+        "custom_exceptions",
+        "showtraceback",
+        "_showtraceback",
+        "showsyntaxerror",
+        "excepthook",
+        "displayhook",
+        "settrace",
+        "setprofile",
+        "run_cell",
+        "run_cell_async",
+        "transform_cell",
+        "register_magic_function",
+        "audit",
+        "addaudithook",
+        "set_next_input",
+        "__builtins__",
+        "builtins",
+        "modules",
+        "meta_path",
+        "path_hooks",
+        "_getframe",
+    }
+)
 
 #: Calls that run or reach code the grader cannot read.
-DYNAMIC_CALLS = frozenset({
-    "exec", "eval", "compile", "globals", "vars", "locals", "__import__",
-    "setattr", "delattr", "get_ipython",
-})
+DYNAMIC_CALLS = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "globals",
+        "vars",
+        "locals",
+        "__import__",
+        "setattr",
+        "delattr",
+        "get_ipython",
+    }
+)
 
 #: Modules whose import in a student's cell reaches for the machinery.
-DYNAMIC_MODULES = frozenset({
-    "ctypes", "importlib", "gc", "builtins", "IPython", "ipykernel",
-    "inspect", "atexit", "signal", "threading", "_thread",
-})
+DYNAMIC_MODULES = frozenset(
+    {
+        "ctypes",
+        "importlib",
+        "gc",
+        "builtins",
+        "IPython",
+        "ipykernel",
+        "inspect",
+        "atexit",
+        "signal",
+        "threading",
+        "_thread",
+    }
+)
 
 #: Methods that change what ``==``, ``bool`` or NumPy see in an object.
-COMPARISON_DUNDERS = frozenset({
-    "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
-    "__bool__", "__len__", "__array__", "__array_ufunc__",
-    "__array_function__", "__array_interface__", "__float__",
-    "__abs__", "__sub__", "__rsub__", "__instancecheck__",
-})
+COMPARISON_DUNDERS = frozenset(
+    {
+        "__eq__",
+        "__ne__",
+        "__lt__",
+        "__le__",
+        "__gt__",
+        "__ge__",
+        "__bool__",
+        "__len__",
+        "__array__",
+        "__array_ufunc__",
+        "__array_function__",
+        "__array_interface__",
+        "__float__",
+        "__abs__",
+        "__sub__",
+        "__rsub__",
+        "__instancecheck__",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +160,7 @@ def read_notebook(path: Any) -> NotebookNode:
     about them, and here they get ids instead.
     """
     from nbformat.warnings import MissingIDFieldWarning
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingIDFieldWarning)
         nb = nbformat.read(path, as_version=4)
@@ -121,8 +178,11 @@ def _nbgrader(cell: dict[str, Any]) -> dict[str, Any]:
 def is_test(cell: dict[str, Any]) -> bool:
     """Return True if ``cell`` is an autograded test cell."""
     meta = _nbgrader(cell)
-    return (cell.get("cell_type") == "code" and bool(meta.get("grade"))
-            and not meta.get("solution"))
+    return (
+        cell.get("cell_type") == "code"
+        and bool(meta.get("grade"))
+        and not meta.get("solution")
+    )
 
 
 def is_given(cell: dict[str, Any]) -> bool:
@@ -143,8 +203,9 @@ def _label(cell: dict[str, Any], index: int) -> str:
     return str(grade_id) if grade_id else f"cell {index + 1}"
 
 
-def sanitize(submitted: NotebookNode, release: NotebookNode
-             ) -> tuple[NotebookNode, list[Finding]]:
+def sanitize(
+    submitted: NotebookNode, release: NotebookNode
+) -> tuple[NotebookNode, list[Finding]]:
     """Return the notebook to grade, rebuilt on ``release``, and findings.
 
     Parameters
@@ -165,60 +226,98 @@ def sanitize(submitted: NotebookNode, release: NotebookNode
         edited, re-tagged, duplicated or deleted.
     """
     findings: list[Finding] = []
-    released = {(_nbgrader(c).get("grade_id")): c for c in release.cells
-                if _nbgrader(c).get("grade_id")}
-    order = [gid for gid in (_nbgrader(c).get("grade_id")
-                             for c in release.cells) if gid]
-    test_sources = {normalise(c.source): gid for gid, c in released.items()
-                    if is_test(c)}
+    released = {
+        (_nbgrader(c).get("grade_id")): c
+        for c in release.cells
+        if _nbgrader(c).get("grade_id")
+    }
+    order = [
+        gid for gid in (_nbgrader(c).get("grade_id") for c in release.cells) if gid
+    ]
+    test_sources = {
+        normalise(c.source): gid for gid, c in released.items() if is_test(c)
+    }
     out = nbformat.v4.new_notebook()
     out.metadata = copy.deepcopy(
-        {k: v for k, v in release.metadata.items()
-         if k in ("kernelspec", "language_info")})
+        {
+            k: v
+            for k, v in release.metadata.items()
+            if k in ("kernelspec", "language_info")
+        }
+    )
     extra = sorted(set(submitted.get("metadata", {})) - set(out.metadata))
     if extra:
-        findings.append(Finding("metadata", "notebook",
-                                "notebook metadata removed: " + ", ".join(extra),
-                                False))
+        findings.append(
+            Finding(
+                "metadata",
+                "notebook",
+                "notebook metadata removed: " + ", ".join(extra),
+                False,
+            )
+        )
     tampered: dict[str, str] = {}
     placed: dict[str, NotebookNode] = {}
     cells: list[NotebookNode] = []
     for index, cell in enumerate(submitted.get("cells", [])):
         if not isinstance(cell, dict) or "cell_type" not in cell:
-            findings.append(Finding("malformed", f"cell {index + 1}",
-                                    "a cell without a type was dropped", False))
+            findings.append(
+                Finding(
+                    "malformed",
+                    f"cell {index + 1}",
+                    "a cell without a type was dropped",
+                    False,
+                )
+            )
             continue
         label = _label(cell, index)
         meta = cell.get("metadata", {}) or {}
         tags = meta.get("tags") or []
-        gid = _nbgrader(cell).get("grade_id")
+        gid = str(_nbgrader(cell).get("grade_id") or "")
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         if tags:
-            findings.append(Finding(
-                "tags", label, "tags removed: " + ", ".join(map(str, tags)),
-                gid in released and is_test(released[gid])))
+            findings.append(
+                Finding(
+                    "tags",
+                    label,
+                    "tags removed: " + ", ".join(map(str, tags)),
+                    gid in released and is_test(released[gid]),
+                )
+            )
             if gid in released and is_test(released[gid]):
-                tampered.setdefault(gid, "its tags were changed ("
-                                    + ", ".join(map(str, tags)) + ")")
+                tampered.setdefault(
+                    gid, "its tags were changed (" + ", ".join(map(str, tags)) + ")"
+                )
         if gid in released and gid not in placed:
             original = released[gid]
             if is_test(original) or is_given(original):
-                if cell.get("cell_type") != original.cell_type \
-                        or _flags(cell) != _flags(original):
+                if cell.get("cell_type") != original.cell_type or _flags(
+                    cell
+                ) != _flags(original):
                     if is_test(original):
-                        tampered.setdefault(gid, "its nbgrader metadata or "
-                                            "type was changed")
-                    findings.append(Finding(
-                        "retagged", gid, "nbgrader metadata or cell type "
-                        "changed; the released cell is used",
-                        is_test(original)))
+                        tampered.setdefault(
+                            gid, "its nbgrader metadata or type was changed"
+                        )
+                    findings.append(
+                        Finding(
+                            "retagged",
+                            gid,
+                            "nbgrader metadata or cell type "
+                            "changed; the released cell is used",
+                            is_test(original),
+                        )
+                    )
                 if normalise(source) != normalise(original.source):
                     if is_test(original):
                         tampered.setdefault(gid, "its source was edited")
-                    findings.append(Finding(
-                        "edited", gid, "a read-only cell was edited; the "
-                        "released cell is used", is_test(original)))
+                    findings.append(
+                        Finding(
+                            "edited",
+                            gid,
+                            "a read-only cell was edited; the released cell is used",
+                            is_test(original),
+                        )
+                    )
                 new = _copy_released(original)
             else:
                 # The student's answer, with the released cell's metadata
@@ -231,19 +330,35 @@ def sanitize(submitted: NotebookNode, release: NotebookNode
         if gid in placed:
             if is_test(released[gid]):
                 tampered.setdefault(gid, "it was duplicated")
-            findings.append(Finding("duplicate", gid, "a second cell with this "
-                                    "id is treated as the student's own code",
-                                    is_test(released[gid])))
+            findings.append(
+                Finding(
+                    "duplicate",
+                    gid,
+                    "a second cell with this id is treated as the student's own code",
+                    is_test(released[gid]),
+                )
+            )
         elif gid:
-            findings.append(Finding("unknown", label, "nbgrader metadata of "
-                                    "an unknown cell removed", False))
+            findings.append(
+                Finding(
+                    "unknown",
+                    label,
+                    "nbgrader metadata of an unknown cell removed",
+                    False,
+                )
+            )
         if cell.get("cell_type") == "code":
             twin = test_sources.get(normalise(source))
             if twin and twin not in placed and twin not in tampered:
                 tampered[twin] = "its nbgrader metadata was removed or changed"
-                findings.append(Finding("retagged", twin, "a copy of this "
-                                        "test cell lost its nbgrader metadata",
-                                        True))
+                findings.append(
+                    Finding(
+                        "retagged",
+                        twin,
+                        "a copy of this test cell lost its nbgrader metadata",
+                        True,
+                    )
+                )
             new = nbformat.v4.new_code_cell(source)
         elif cell.get("cell_type") == "markdown":
             new = nbformat.v4.new_markdown_cell(source)
@@ -262,11 +377,17 @@ def sanitize(submitted: NotebookNode, release: NotebookNode
         if is_test(original):
             if gid not in tampered:
                 tampered[gid] = "it was deleted"
-                findings.append(Finding("deleted", gid, "a test cell was "
-                                        "missing and was put back", True))
+                findings.append(
+                    Finding(
+                        "deleted", gid, "a test cell was missing and was put back", True
+                    )
+                )
         else:
-            findings.append(Finding("deleted", gid, "a given cell was missing "
-                                    "and was put back", False))
+            findings.append(
+                Finding(
+                    "deleted", gid, "a given cell was missing and was put back", False
+                )
+            )
         new = _copy_released(original)
         before = [placed[g] for g in order[:position] if g in placed]
         at = cells.index(before[-1]) + 1 if before else 0
@@ -277,8 +398,11 @@ def sanitize(submitted: NotebookNode, release: NotebookNode
         placed[gid].metadata[KEY]["tampered"] = why
     seen: set[str] = set()
     for number, cell in enumerate(cells):
-        if not isinstance(cell.get("id"), str) or cell["id"] in seen \
-                or not re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", cell["id"]):
+        if (
+            not isinstance(cell.get("id"), str)
+            or cell["id"] in seen
+            or not re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", cell["id"])
+        ):
             cell["id"] = f"cell-{number}"
         seen.add(cell["id"])
     out.cells = cells
@@ -287,8 +411,7 @@ def sanitize(submitted: NotebookNode, release: NotebookNode
 
 def _flags(cell: dict[str, Any]) -> tuple[Any, ...]:
     meta = _nbgrader(cell)
-    return tuple(meta.get(k) for k in ("grade", "solution", "locked",
-                                       "points", "task"))
+    return tuple(meta.get(k) for k in ("grade", "solution", "locked", "points", "task"))
 
 
 def _copy_released(cell: NotebookNode) -> NotebookNode:
@@ -297,8 +420,7 @@ def _copy_released(cell: NotebookNode) -> NotebookNode:
     if new.cell_type == "code":
         new.outputs = []
         new.execution_count = None
-    role = "test" if is_test(cell) else ("given" if is_given(cell)
-                                         else "student")
+    role = "test" if is_test(cell) else ("given" if is_given(cell) else "student")
     new.metadata[KEY] = {"role": role}
     return new
 
@@ -314,6 +436,7 @@ def role(cell: dict[str, Any]) -> str:
 def python_source(source: str) -> str:
     """Return IPython cell source as plain Python (magics become calls)."""
     from IPython.core.inputtransformer2 import TransformerManager
+
     return TransformerManager().transform_cell(source)
 
 
@@ -340,13 +463,11 @@ def _binds(node: ast.AST) -> set[str]:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         for alias in node.names:
             names.add((alias.asname or alias.name).split(".")[0])
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
-                           ast.ClassDef)):
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         names.add(node.name)
     else:
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx,
-                                                        (ast.Store, ast.Del)):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
                 names.add(sub.id)
             elif isinstance(sub, (ast.Global, ast.Nonlocal)):
                 names.update(sub.names)
@@ -367,14 +488,14 @@ def imported_modules(sources: Iterable[str]) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 found.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module \
-                    and not node.level:
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 found.add(node.module)
     return sorted(found)
 
 
-def static_findings(source: str, label: str, protected: set[str],
-                    modules: set[str]) -> list[Finding]:
+def static_findings(
+    source: str, label: str, protected: set[str], modules: set[str]
+) -> list[Finding]:
     """Return what one student cell does to the test machinery.
 
     Parameters
@@ -397,38 +518,46 @@ def static_findings(source: str, label: str, protected: set[str],
     found: list[str] = []
     rebound = sorted(set().union(*(_binds(n) for n in tree.body)) & protected)
     if rebound:
-        found.append("rebinds " + ", ".join(rebound)
-                     + ", which the given cells define")
+        found.append("rebinds " + ", ".join(rebound) + ", which the given cells define")
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr in HOOK_NAMES:
             found.append(f"uses .{node.attr}")
         elif isinstance(node, ast.Name) and node.id in HOOK_NAMES:
             found.append(f"uses {node.id}")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in DYNAMIC_CALLS:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in DYNAMIC_CALLS
+        ):
             found.append(f"calls {node.func.id}()")
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) \
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
                 else [node.module or ""]
+            )
             for name in names:
                 if name.split(".")[0] in DYNAMIC_MODULES:
                     found.append(f"imports {name}")
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                and node.name in COMPARISON_DUNDERS:
+        elif (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name in COMPARISON_DUNDERS
+        ):
             found.append(f"defines {node.name}")
-        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign,
-                               ast.Delete)):
-            targets = (node.targets if isinstance(node, (ast.Assign,
-                                                         ast.Delete))
-                       else [node.target])
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = (
+                node.targets
+                if isinstance(node, (ast.Assign, ast.Delete))
+                else [node.target]
+            )
             for target in targets:
                 for sub in ast.walk(target):
-                    if isinstance(sub, (ast.Attribute, ast.Subscript)) \
-                            and isinstance(sub.ctx, (ast.Store, ast.Del)):
+                    if isinstance(sub, (ast.Attribute, ast.Subscript)) and isinstance(
+                        sub.ctx, (ast.Store, ast.Del)
+                    ):
                         root = _root_name(sub)
                         if root in modules or root in protected:
-                            found.append("assigns to "
-                                         + ast.unparse(sub).strip())
+                            found.append("assigns to " + ast.unparse(sub).strip())
     unique = list(dict.fromkeys(found))
     if not unique:
         return []
@@ -437,7 +566,7 @@ def static_findings(source: str, label: str, protected: set[str],
 
 # ------------------------------------------------------------ run-time probe
 
-_PROBE = r'''
+_PROBE = r"""
 def _actzoo_probe_{tag}():
     import json, sys, threading
     out = {{}}
@@ -509,7 +638,7 @@ def _actzoo_probe_{tag}():
     print("{tag}" + json.dumps(out, sort_keys=True), flush=True)
 _actzoo_probe_{tag}()
 del _actzoo_probe_{tag}
-'''
+"""
 
 
 def probe_source(tag: str, modules: Iterable[str]) -> str:
@@ -524,7 +653,7 @@ def read_probe(text: str, tag: str) -> dict[str, Any] | None:
     for line in text.splitlines():
         if line.startswith(tag):
             try:
-                return json.loads(line[len(tag):])
+                return json.loads(line[len(tag) :])
             except json.JSONDecodeError:
                 return None
     return None
@@ -538,19 +667,33 @@ def compare_probes(baseline: dict[str, Any], now: dict[str, Any]) -> list[str]:
     gained since (lazily imported submodules) are not a change.
     """
     changes = []
-    for key in ("cleanup", "post", "ast", "custom_exc", "events", "instance",
-                "class", "excepthook", "displayhook", "stdout", "trace",
-                "threads"):
+    for key in (
+        "cleanup",
+        "post",
+        "ast",
+        "custom_exc",
+        "events",
+        "instance",
+        "class",
+        "excepthook",
+        "displayhook",
+        "stdout",
+        "trace",
+        "threads",
+    ):
         if baseline.get(key) != now.get(key):
-            changes.append(f"{key} changed from {baseline.get(key)!r} to "
-                           f"{now.get(key)!r}")
+            changes.append(
+                f"{key} changed from {baseline.get(key)!r} to {now.get(key)!r}"
+            )
     for module, ids in baseline.get("ids", {}).items():
         current = now.get("ids", {}).get(module, {})
         # Each entry is [id, whether the object is the library's own code
         # under the same name]; a library re-wrapping itself is no change.
-        replaced = sorted(name for name, (ident, _) in ids.items()
-                          if name in current and current[name][0] != ident
-                          and not current[name][1])
+        replaced = sorted(
+            name
+            for name, (ident, _) in ids.items()
+            if name in current and current[name][0] != ident and not current[name][1]
+        )
         removed = sorted(name for name in ids if name not in current)
         if replaced:
             changes.append(f"{module}: replaced " + ", ".join(replaced[:8]))

@@ -44,8 +44,7 @@ def generate(assignment: str, dest: Path, repo: Path = REPO) -> Path:
     return out
 
 
-def release(assignments: list[str] | None = None,
-            repo: Path = REPO) -> list[Path]:
+def release(assignments: list[str] | None = None, repo: Path = REPO) -> list[Path]:
     """Return the regenerated ``exercises/<assignment>`` folders.
 
     Every assignment in ``solutions/`` is released when ``assignments`` is
@@ -56,8 +55,9 @@ def release(assignments: list[str] | None = None,
     return [generate(name, repo / "exercises", repo=repo) for name in names]
 
 
-def release_differences(assignments: list[str] | None = None,
-                        repo: Path = REPO) -> list[str]:
+def release_differences(
+    assignments: list[str] | None = None, repo: Path = REPO
+) -> list[str]:
     """Return the files of ``exercises/`` that differ from a fresh release.
 
     Each entry is ``"<assignment>/<file>: <what differs>"``; an empty list
@@ -77,12 +77,18 @@ def release_differences(assignments: list[str] | None = None,
 
 def _compare(fresh: Path, committed: Path, name: str) -> list[str]:
     fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
-    old_files = ({p.relative_to(committed) for p in committed.rglob("*")
-                  if p.is_file()} if committed.is_dir() else set())
-    problems = [f"{name}/{p}: missing from exercises/"
-                for p in sorted(fresh_files - old_files)]
-    problems += [f"{name}/{p}: in exercises/ but not generated"
-                 for p in sorted(old_files - fresh_files)]
+    old_files = (
+        {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()}
+        if committed.is_dir()
+        else set()
+    )
+    problems = [
+        f"{name}/{p}: missing from exercises/" for p in sorted(fresh_files - old_files)
+    ]
+    problems += [
+        f"{name}/{p}: in exercises/ but not generated"
+        for p in sorted(old_files - fresh_files)
+    ]
     problems += [
         f"{name}/{p}: differs from the generated version"
         for p in sorted(fresh_files & old_files)

@@ -61,12 +61,15 @@ class RunReport:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as a JSON-ready dictionary."""
-        return {"findings": [f.as_dict() for f in self.findings],
-                "restarts": self.restarts, "timeouts": self.timeouts,
-                "output_dropped": self.output_dropped,
-                "leftover_processes": self.leftover_processes,
-                "seconds": round(self.seconds, 3),
-                "sandboxed": self.sandboxed}
+        return {
+            "findings": [f.as_dict() for f in self.findings],
+            "restarts": self.restarts,
+            "timeouts": self.timeouts,
+            "output_dropped": self.output_dropped,
+            "leftover_processes": self.leftover_processes,
+            "seconds": round(self.seconds, 3),
+            "sandboxed": self.sandboxed,
+        }
 
 
 class _SandboxKernelManager(sandbox.SandboxKernelManager, AsyncKernelManager):
@@ -87,7 +90,7 @@ class _Client(NotebookClient):
         self.used = 0
         self.dropped = 0
 
-    def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001
+    def output(self, outs, msg, display_id, cell_index):
         """Keep an output while the budget lasts; count the rest."""
         content = msg.get("content", {})
         size = sum(len(str(v)) for v in content.values())
@@ -99,13 +102,17 @@ class _Client(NotebookClient):
 
 
 def _error(name: str, value: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=name, evalue=value,
-                        traceback=[f"{name}: {value}"])
+    return NotebookNode(
+        output_type="error", ename=name, evalue=value, traceback=[f"{name}: {value}"]
+    )
 
 
 def _stream_text(cell: NotebookNode) -> str:
-    return "".join(o.get("text", "") for o in cell.get("outputs", [])
-                   if o.get("output_type") == "stream")
+    return "".join(
+        o.get("text", "")
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
 
 
 def _remove_text(cell: NotebookNode, text: str) -> None:
@@ -122,16 +129,25 @@ def _remove_text(cell: NotebookNode, text: str) -> None:
 class _Kernel:
     """One kernel, in a sandbox or not, with a client to run cells."""
 
-    def __init__(self, nb: NotebookNode, workdir: Path, uid: int | None,
-                 limits: sandbox.Limits, budget: int) -> None:
+    def __init__(
+        self,
+        nb: NotebookNode,
+        workdir: Path,
+        uid: int | None,
+        limits: sandbox.Limits,
+        budget: int,
+    ) -> None:
         self.workdir = workdir
         self.uid = uid
         self.groups: list[Path] = []
+        km: AsyncKernelManager
         if uid is not None:
             km = _SandboxKernelManager(
-                kernel_name="python3", transport="ipc",
+                kernel_name="python3",
+                transport="ipc",
                 ip=str(workdir / "k"),
-                connection_file=str(workdir / "kernel.json"))
+                connection_file=str(workdir / "kernel.json"),
+            )
             self.groups = sandbox.cgroups(uid, limits)
             km.workdir, km.uid, km.limits = workdir, uid, limits
             km.groups = self.groups
@@ -140,28 +156,43 @@ class _Kernel:
         self.km = km
         extra: dict[str, Any] = {}
         if uid is None:
-            env = dict(os.environ, HOME=str(workdir),
-                       IPYTHONDIR=str(workdir / ".ipython"),
-                       MPLBACKEND="Agg", OMP_NUM_THREADS="1",
-                       PYTHONHASHSEED="0")
+            env = dict(
+                os.environ,
+                HOME=str(workdir),
+                IPYTHONDIR=str(workdir / ".ipython"),
+                MPLBACKEND="Agg",
+                OMP_NUM_THREADS="1",
+                PYTHONHASHSEED="0",
+            )
             env.pop("JPY_PARENT_PID", None)
             extra["env"] = env
         run_sync(km.start_kernel)(
-            cwd=str(workdir), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, **extra,
-            extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        self.client = _Client(nb, km=km, timeout=limits.cell_timeout,
-                              allow_errors=True, interrupt_on_timeout=True,
-                              error_on_timeout={
-                                  "ename": "CellTimeoutError",
-                                  "evalue": "the cell ran too long and was "
-                                            "stopped", "traceback": []},
-                              startup_timeout=60, budget=budget,
-                              kernel_name="python3")
+            cwd=str(workdir),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **extra,
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+        )
+        self.client = _Client(
+            nb,
+            km=km,
+            timeout=limits.cell_timeout,
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            error_on_timeout={
+                "ename": "CellTimeoutError",
+                "evalue": "the cell ran too long and was stopped",
+                "traceback": [],
+            },
+            startup_timeout=60,
+            budget=budget,
+            kernel_name="python3",
+        )
         self.client.start_new_kernel_client()
 
-    def execute(self, cell: NotebookNode, index: int,
-                timeout: float) -> dict[str, Any] | None:
+    def execute(
+        self, cell: NotebookNode, index: int, timeout: float
+    ) -> dict[str, Any] | None:
         """Run ``cell``; return the kernel's reply (None when it died)."""
         self.client.timeout = max(1, int(timeout))
         cell.outputs = []
@@ -176,34 +207,41 @@ class _Kernel:
         # against a scratch notebook of their own.
         notebook = self.client.nb
         if index < 0:
-            self.client.nb = NotebookNode(cells=[cell], metadata={},
-                                          nbformat=4, nbformat_minor=5)
+            self.client.nb = NotebookNode(
+                cells=[cell], metadata={}, nbformat=4, nbformat_minor=5
+            )
         try:
-            self.client.execute_cell(cell, max(index, 0),
-                                     store_history=index >= 0)
+            self.client.execute_cell(cell, max(index, 0), store_history=index >= 0)
         except DeadKernelError:
             return None
         finally:
-            self.client.on_cell_executed = None
+            # nbclient leaves the hook None when unset; its annotation omits it
+            self.client.on_cell_executed = None  # type: ignore[assignment]
             self.client.nb = notebook
         return replies[-1] if replies else {"content": {"status": "ok"}}
 
     def responsive(self) -> bool:
         """Return True if the kernel answers a trivial request in 5 s."""
-        probe = NotebookNode(cell_type="code", source="pass", metadata={},
-                             outputs=[], execution_count=None)
+        probe = NotebookNode(
+            cell_type="code",
+            source="pass",
+            metadata={},
+            outputs=[],
+            execution_count=None,
+        )
         reply = self.execute(probe, -1, 5)
-        return bool(reply) and reply["content"].get("status") == "ok"
+        return reply is not None and reply["content"].get("status") == "ok"
 
     def stop(self) -> int:
         """Stop the kernel; return how many processes had to be killed."""
         try:
-            self.client.kc.stop_channels()
-        except Exception:  # noqa: BLE001 - the kernel may be long gone
+            if self.client.kc is not None:
+                self.client.kc.stop_channels()
+        except Exception:
             pass
         try:
             run_sync(self.km.shutdown_kernel)(now=True)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         killed = 0
         if self.uid is not None:
@@ -219,9 +257,15 @@ class _Kernel:
         return killed
 
 
-def run_notebook(nb: NotebookNode, workdir: Path, *, uid: int | None,
-                 limits: sandbox.Limits, modules: list[str],
-                 findings: list[Finding] | None = None) -> RunReport:
+def run_notebook(
+    nb: NotebookNode,
+    workdir: Path,
+    *,
+    uid: int | None,
+    limits: sandbox.Limits,
+    modules: list[str],
+    findings: list[Finding] | None = None,
+) -> RunReport:
     """Return the report of running ``nb`` in place, under guard.
 
     Parameters
@@ -241,8 +285,7 @@ def run_notebook(nb: NotebookNode, workdir: Path, *, uid: int | None,
     """
     start = time.monotonic()
     deadline = start + limits.wall
-    report = RunReport(findings=list(findings or []),
-                       sandboxed=uid is not None)
+    report = RunReport(findings=list(findings or []), sandboxed=uid is not None)
     protected: set[str] = set()
     module_names: set[str] = set()
     for cell in nb.cells:
@@ -250,8 +293,9 @@ def run_notebook(nb: NotebookNode, workdir: Path, *, uid: int | None,
             bound = integrity.bound_names(cell.source)
             if integrity.role(cell) == "given":
                 protected |= bound
-            module_names |= {name.split(".")[0] for name in
-                             integrity.imported_modules([cell.source])}
+            module_names |= {
+                name.split(".")[0] for name in integrity.imported_modules([cell.source])
+            }
     module_names |= {m.split(".")[0] for m in modules}
     # Names a given cell imports are protected; so is every module name.
     voided_from: int | None = None
@@ -259,22 +303,28 @@ def run_notebook(nb: NotebookNode, workdir: Path, *, uid: int | None,
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and integrity.role(cell) == "student":
             found = integrity.static_findings(
-                cell.source, f"cell {index + 1}", protected,
-                module_names | protected)
+                cell.source, f"cell {index + 1}", protected, module_names | protected
+            )
             report.findings += found
             if found and voided_from is None:
                 voided_from = index
-                void_reason = (f"cell {index + 1} reaches for the test "
-                               f"machinery ({found[0].detail})")
+                void_reason = (
+                    f"cell {index + 1} reaches for the test "
+                    f"machinery ({found[0].detail})"
+                )
 
     kernel: _Kernel | None = None
     replay: list[int] = []
     tag = "ACTZOO_PROBE_" + secrets.token_hex(8)
 
     def probe(k: _Kernel) -> dict[str, Any] | None:
-        cell = NotebookNode(cell_type="code", metadata={}, outputs=[],
-                            execution_count=None,
-                            source=integrity.probe_source(tag, modules))
+        cell = NotebookNode(
+            cell_type="code",
+            metadata={},
+            outputs=[],
+            execution_count=None,
+            source=integrity.probe_source(tag, modules),
+        )
         k.execute(cell, -1, 60)
         return integrity.read_probe(_stream_text(cell), tag)
 
@@ -291,28 +341,37 @@ def run_notebook(nb: NotebookNode, workdir: Path, *, uid: int | None,
             remaining = deadline - time.monotonic()
             is_test = integrity.role(cell) == "test"
             if remaining <= 1:
-                cell.outputs = [_error("WallClockLimit", (
-                    f"not run: the notebook used up its {limits.wall} s")) ]
+                cell.outputs = [
+                    _error(
+                        "WallClockLimit",
+                        (f"not run: the notebook used up its {limits.wall} s"),
+                    )
+                ]
                 continue
             timeout = min(limits.cell_timeout, remaining)
             token = ""
             original = cell.source
             if is_test:
-                tampered = cell.metadata.get(integrity.KEY, {}).get("tampered")
                 if voided_from is None:
                     state = probe(kernel)
                     if state is None or baseline is None:
-                        changes = ["the kernel did not answer the grader's "
-                                   "probe"]
+                        changes = ["the kernel did not answer the grader's probe"]
                     else:
                         changes = integrity.compare_probes(baseline, state)
                     if changes:
                         voided_from = index
-                        void_reason = ("the kernel's test machinery was "
-                                       "changed: " + "; ".join(changes))
-                        report.findings.append(Finding(
-                            "hook", integrity.cell_label(cell, index),
-                            "; ".join(changes), True))
+                        void_reason = (
+                            "the kernel's test machinery was "
+                            "changed: " + "; ".join(changes)
+                        )
+                        report.findings.append(
+                            Finding(
+                                "hook",
+                                integrity.cell_label(cell, index),
+                                "; ".join(changes),
+                                True,
+                            )
+                        )
                 token = "ACTZOO_DONE_" + secrets.token_hex(16)
                 cell.source = original + f"\nprint({token!r})\n"
             try:
@@ -320,40 +379,61 @@ def run_notebook(nb: NotebookNode, workdir: Path, *, uid: int | None,
             finally:
                 cell.source = original
             status = reply["content"].get("status") if reply else "dead"
-            if reply is not None and status == "error" and not any(
-                    o.get("output_type") == "error" for o in cell.outputs):
+            if (
+                reply is not None
+                and status == "error"
+                and not any(o.get("output_type") == "error" for o in cell.outputs)
+            ):
                 content = reply["content"]
-                cell.outputs.append(_error(content.get("ename", "Error"),
-                                           content.get("evalue", "")))
-            if reply is not None and reply["content"].get("ename") \
-                    == "CellTimeoutError":
+                cell.outputs.append(
+                    _error(content.get("ename", "Error"), content.get("evalue", ""))
+                )
+            if (
+                reply is not None
+                and reply["content"].get("ename") == "CellTimeoutError"
+            ):
                 report.timeouts += 1
-                cell.outputs.append(_error("CellTimeoutError", (
-                    f"the cell ran longer than {timeout:.0f} s and was "
-                    "stopped")))
+                cell.outputs.append(
+                    _error(
+                        "CellTimeoutError",
+                        (f"the cell ran longer than {timeout:.0f} s and was stopped"),
+                    )
+                )
                 if not kernel.responsive():
                     reply = None
             if reply is None:
-                cell.outputs.append(_error("KernelDied", (
-                    "the kernel stopped while running this cell (it exited, "
-                    "crashed or hit a limit); a fresh kernel runs the "
-                    "remaining cells")))
+                cell.outputs.append(
+                    _error(
+                        "KernelDied",
+                        (
+                            "the kernel stopped while running this cell (it exited, "
+                            "crashed or hit a limit); a fresh kernel runs the "
+                            "remaining cells"
+                        ),
+                    )
+                )
                 report.leftover_processes += kernel.stop()
                 kernel = None
                 report.restarts += 1
                 if report.restarts > 3:
-                    for later in nb.cells[index + 1:]:
+                    for later in nb.cells[index + 1 :]:
                         if later.cell_type == "code":
-                            later.outputs = [_error("KernelDied", (
-                                "not run: the kernel died too often"))]
+                            later.outputs = [
+                                _error(
+                                    "KernelDied", ("not run: the kernel died too often")
+                                )
+                            ]
                     break
                 kernel, baseline = fresh()
                 for earlier in replay:
-                    copy = NotebookNode(cell_type="code", metadata={},
-                                        outputs=[], execution_count=None,
-                                        source=nb.cells[earlier].source)
-                    kernel.execute(copy, -1,
-                                   max(1, deadline - time.monotonic()))
+                    copy = NotebookNode(
+                        cell_type="code",
+                        metadata={},
+                        outputs=[],
+                        execution_count=None,
+                        source=nb.cells[earlier].source,
+                    )
+                    kernel.execute(copy, -1, max(1, deadline - time.monotonic()))
             else:
                 # Test cells too: later tests may use what earlier ones
                 # define.
@@ -364,24 +444,35 @@ def run_notebook(nb: NotebookNode, workdir: Path, *, uid: int | None,
                 passed = reply is not None and status == "ok"
                 why = ""
                 if cell.metadata.get(integrity.KEY, {}).get("tampered"):
-                    why = ("this test cell was tampered with: "
-                           + cell.metadata[integrity.KEY]["tampered"])
+                    why = (
+                        "this test cell was tampered with: "
+                        + cell.metadata[integrity.KEY]["tampered"]
+                    )
                 elif voided_from is not None and voided_from <= index:
                     why = void_reason
                 elif passed and not ran:
                     why = "this test cell did not run to its end"
-                    report.findings.append(Finding(
-                        "canary", integrity.cell_label(cell, index),
-                        "the test reported success without running to its "
-                        "end", True))
+                    report.findings.append(
+                        Finding(
+                            "canary",
+                            integrity.cell_label(cell, index),
+                            "the test reported success without running to its end",
+                            True,
+                        )
+                    )
                 if why:
-                    cell.outputs.append(_error(
-                        INTEGRITY_ERROR, why + "; it scores no points"))
+                    cell.outputs.append(
+                        _error(INTEGRITY_ERROR, why + "; it scores no points")
+                    )
             if kernel.client.dropped and not budget_note:
                 budget_note = True
-                cell.outputs.append(NotebookNode(
-                    output_type="stream", name="stderr",
-                    text=f"[output beyond {limits.output} bytes dropped]\n"))
+                cell.outputs.append(
+                    NotebookNode(
+                        output_type="stream",
+                        name="stderr",
+                        text=f"[output beyond {limits.output} bytes dropped]\n",
+                    )
+                )
     finally:
         if kernel is not None:
             report.output_dropped = kernel.client.dropped

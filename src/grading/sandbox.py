@@ -77,13 +77,21 @@ class Limits:
     open_files: int = 256
 
     def __post_init__(self) -> None:
-        for name in ("cell_timeout", "wall", "cpu", "memory", "processes",
-                     "output", "file_size", "open_files"):
+        for name in (
+            "cell_timeout",
+            "wall",
+            "cpu",
+            "memory",
+            "processes",
+            "output",
+            "file_size",
+            "open_files",
+        ):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) \
-                    or value <= 0:
-                raise ValueError(f"limit {name} must be a positive integer, "
-                                 f"got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(
+                    f"limit {name} must be a positive integer, got {value!r}"
+                )
 
 
 def bwrap() -> str | None:
@@ -99,13 +107,27 @@ def check() -> str | None:
     """
     program = bwrap()
     if program is None:
-        return ("bubblewrap is not installed (Debian: apt-get install "
-                "bubblewrap, or sh scripts/install_bubblewrap.sh as root)")
+        return (
+            "bubblewrap is not installed (Debian: apt-get install "
+            "bubblewrap, or sh scripts/install_bubblewrap.sh as root)"
+        )
     if os.geteuid() != 0:
-        return ("the grader must run as root to give each sandbox a user id "
-                "of its own and its limits (it drops every privilege inside)")
-    probe = [program, *_namespace_args(), "--ro-bind", "/", "/",
-             "--proc", "/proc", "--dev", "/dev", "true"]
+        return (
+            "the grader must run as root to give each sandbox a user id "
+            "of its own and its limits (it drops every privilege inside)"
+        )
+    probe = [
+        program,
+        *_namespace_args(),
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+    ]
     proc = subprocess.run(probe, capture_output=True, text=True)
     if proc.returncode != 0:
         return f"bubblewrap cannot create a sandbox: {proc.stderr.strip()}"
@@ -113,8 +135,14 @@ def check() -> str | None:
 
 
 def _namespace_args() -> list[str]:
-    return ["--unshare-pid", "--unshare-net", "--unshare-ipc",
-            "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent"]
+    return [
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+    ]
 
 
 def _mkdirs(path: Path, made: set[Path]) -> list[str]:
@@ -138,14 +166,14 @@ def readable_roots() -> list[Path]:
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
     import actzoo
     import grading
+
     for package in (actzoo, grading):
+        assert package.__file__ is not None  # regular packages, not namespaces
         roots.add(Path(package.__file__).resolve().parents[1])
     system = (Path("/usr"), Path("/etc"))
-    keep = [r for r in roots if not any(r == s or s in r.parents
-                                        for s in system)]
+    keep = [r for r in roots if not any(r == s or s in r.parents for s in system)]
     # Drop roots inside other roots.
-    return sorted(r for r in keep
-                  if not any(o != r and o in r.parents for o in keep))
+    return sorted(r for r in keep if not any(o != r and o in r.parents for o in keep))
 
 
 #: Where the kernel mounts control groups (version 1: one tree per
@@ -163,12 +191,16 @@ def cgroups(uid: int, limits: Limits) -> list[Path]:
     cannot be made (no permission, not mounted), the list is empty and the
     per-process limits remain.
     """
-    v1 = {"cpu": {"cpu.cfs_period_us": "100000",
-                  "cpu.cfs_quota_us": "100000"},
-          "memory": {"memory.limit_in_bytes": str(limits.memory)},
-          "pids": {"pids.max": str(limits.processes)}}
-    v2 = {"cpu.max": "100000 100000", "memory.max": str(limits.memory),
-          "pids.max": str(limits.processes)}
+    v1 = {
+        "cpu": {"cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "100000"},
+        "memory": {"memory.limit_in_bytes": str(limits.memory)},
+        "pids": {"pids.max": str(limits.processes)},
+    }
+    v2 = {
+        "cpu.max": "100000 100000",
+        "memory.max": str(limits.memory),
+        "pids.max": str(limits.processes),
+    }
     made: list[Path] = []
     try:
         if (CGROUP_ROOT / "cgroup.controllers").is_file():
@@ -202,8 +234,13 @@ def remove_cgroup(group: Path) -> None:
         pass
 
 
-def command(argv: list[str], workdir: Path, uid: int,
-            limits: Limits, groups: list[Path] | None = None) -> list[str]:
+def command(
+    argv: list[str],
+    workdir: Path,
+    uid: int,
+    limits: Limits,
+    groups: list[Path] | None = None,
+) -> list[str]:
     """Return the command that runs ``argv`` inside a sandbox.
 
     ``workdir`` is bound read-write at its own path (so that the kernel's
@@ -216,48 +253,86 @@ def command(argv: list[str], workdir: Path, uid: int,
         raise RuntimeError(check() or "bubblewrap is not installed")
     enter: list[str] = []
     if groups:
-        script = "".join(f'echo $$ > "{g / "cgroup.procs"}" && '
-                         for g in groups) + 'exec "$0" "$@"'
+        script = (
+            "".join(f'echo $$ > "{g / "cgroup.procs"}" && ' for g in groups)
+            + 'exec "$0" "$@"'
+        )
         enter = ["/bin/sh", "-c", script]
-    args = [*enter, program, *_namespace_args(), "--clearenv",
-            "--ro-bind", "/usr", "/usr"]
+    args = [
+        *enter,
+        program,
+        *_namespace_args(),
+        "--clearenv",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
     for name in ("bin", "lib", "lib64", "sbin"):
         link = Path("/") / name
         if link.is_symlink():
             args += ["--symlink", os.readlink(link), str(link)]
         elif link.is_dir():
             args += ["--ro-bind", str(link), str(link)]
-    for etc in ("ld.so.cache", "alternatives", "localtime", "passwd",
-                "group", "nsswitch.conf"):
+    for etc in (
+        "ld.so.cache",
+        "alternatives",
+        "localtime",
+        "passwd",
+        "group",
+        "nsswitch.conf",
+    ):
         if (Path("/etc") / etc).exists():
             args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
     # /tmp first: the environment or the work folder may live under it,
     # and their binds must land on top of the empty /tmp, not under it.
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     made: set[Path] = {Path("/tmp")}
     for root in readable_roots():
-        args += _mkdirs(root, made) + ["--ro-bind", str(root), str(root)]
-    args += _mkdirs(workdir, made) + ["--bind", str(workdir), str(workdir),
-                                      "--chdir", str(workdir)]
+        args += [*_mkdirs(root, made), "--ro-bind", str(root), str(root)]
+    args += [
+        *_mkdirs(workdir, made),
+        "--bind",
+        str(workdir),
+        str(workdir),
+        "--chdir",
+        str(workdir),
+    ]
     env = {
-        "HOME": str(workdir), "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONNOUSERSITE": "1",
-        "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+        "HOME": str(workdir),
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONNOUSERSITE": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": str(workdir / ".matplotlib"),
         "IPYTHONDIR": str(workdir / ".ipython"),
         "JUPYTER_RUNTIME_DIR": str(workdir / ".jupyter"),
-        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
     for key, value in env.items():
         args += ["--setenv", key, value]
     setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
     prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
-    args += [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-             prlimit, f"--cpu={limits.cpu}", f"--as={limits.memory}",
-             f"--nproc={limits.processes}", f"--fsize={limits.file_size}",
-             f"--nofile={limits.open_files}", "--core=0", "--"]
+    args += [
+        setpriv,
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        prlimit,
+        f"--cpu={limits.cpu}",
+        f"--as={limits.memory}",
+        f"--nproc={limits.processes}",
+        f"--fsize={limits.file_size}",
+        f"--nofile={limits.open_files}",
+        "--core=0",
+        "--",
+    ]
     return args + list(argv)
 
 
@@ -311,7 +386,8 @@ def make_workdir(parent: Path, uid: int, name: str) -> Path:
 
 def remove_tree(path: Path) -> None:
     """Delete ``path``, even where a student made files read-only."""
-    def retry(function, target, _info):  # noqa: ANN001 - shutil's signature
+
+    def retry(function, target, _info):
         os.chmod(os.path.dirname(target), 0o700)
         try:
             os.chmod(target, 0o700)
@@ -336,12 +412,10 @@ class SandboxKernelManager(KernelManager):
     limits: Limits
     groups: list[Path]
 
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None
-                          ) -> list[str]:
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         """Return the kernel's command wrapped in the sandbox."""
         argv = super().format_kernel_cmd(extra_arguments)
         # The kernel's own interpreter, never a shell wrapper.
         if argv and Path(argv[0]).name.startswith("python"):
             argv[0] = sys.executable
-        return command(argv, self.workdir, self.uid, self.limits,
-                       self.groups)
+        return command(argv, self.workdir, self.uid, self.limits, self.groups)
