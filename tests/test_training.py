@@ -89,9 +89,7 @@ def test_training_is_deterministic_and_leaves_global_state(moons):
     h2 = train(MLP([2, 32, 2], "gelu", seed=0), X, y, steps=30, seed=3)
     np.testing.assert_array_equal(h1.loss, h2.loss)
     for k in h1.state_dict:
-        torch.testing.assert_close(
-            h1.state_dict[k], h2.state_dict[k], rtol=0, atol=0
-        )
+        torch.testing.assert_close(h1.state_dict[k], h2.state_dict[k], rtol=0, atol=0)
     assert torch.get_num_threads() == threads
 
 

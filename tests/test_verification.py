@@ -61,8 +61,12 @@ def test_one_layer_regions_follow_the_line_arrangement_formula(n_hidden):
     # regions (Zaslavsky); a box holding every crossing sees all of them.
     net = ver.random_network([2, n_hidden, 1], seed=n_hidden)
     W, b = net.weights[0], net.biases[0]
-    crossings = np.array([np.linalg.solve(W[[i, j]], -b[[i, j]])
-                          for i, j in itertools.combinations(range(n_hidden), 2)])
+    crossings = np.array(
+        [
+            np.linalg.solve(W[[i, j]], -b[[i, j]])
+            for i, j in itertools.combinations(range(n_hidden), 2)
+        ]
+    )
     lo = crossings.min(axis=0) - 1.0
     hi = crossings.max(axis=0) + 1.0
     regions = ver.linear_regions(net, lo, hi)
@@ -118,7 +122,7 @@ def test_pattern_ids_label_equal_patterns_equally():
 
 def test_interval_bounds_are_exact_for_an_affine_map():
     net = ver.ReluNetwork((np.array([[2.0, -3.0]]),), (np.array([1.0]),))
-    (l, u), = ver.interval_bounds(net, [-1.0, 0.0], [1.0, 2.0])
+    ((l, u),) = ver.interval_bounds(net, [-1.0, 0.0], [1.0, 2.0])
     corners = np.array(list(itertools.product([-1.0, 1.0], [0.0, 2.0])))
     y = net(corners)[:, 0]
     assert (l[0], u[0]) == (y.min(), y.max())
@@ -154,7 +158,8 @@ def test_sampled_le_milp_le_interval_and_milp_is_exact(sizes, sense):
     assert net(exact.x)[0] == pytest.approx(exact.value, abs=1e-6)
     # and it equals the exact extreme from the region enumeration
     assert exact.value == pytest.approx(
-        exact_extreme_by_regions(net, *BOX, sense), abs=1e-6)
+        exact_extreme_by_regions(net, *BOX, sense), abs=1e-6
+    )
 
 
 def test_milp_in_higher_dimension_beats_dense_sampling():
