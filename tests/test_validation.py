@@ -37,6 +37,7 @@ import re
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -215,6 +216,8 @@ def sweep(fn: Callable[..., Any], func: str, case: Case) -> list[str]:
 
 # --------------------------------------------------------------- valid data
 
+#: The released exercise notebooks, which actzoo.check reads.
+EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 X2 = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, -0.5], [-1.0, 0.2]])
 Y2 = np.array([0, 1, 0, 1])
 GRID = np.array([-0.5, 0.0, 0.5])
@@ -397,6 +400,16 @@ def _activation_cases() -> dict[str, Case]:
 
 CASES: dict[str, Case] = {
     **_activation_cases(),
+    # --------------------------------------------------------------- check
+    # The valid call runs the blank exercise 1 in a kernel (a few seconds).
+    "check.check_notebook": Case(
+        {
+            "path": str(EXERCISES / "ex1_activations" / "ex1_activations.ipynb"),
+            "timeout": 60.0,
+        },
+    ),
+    "check.load_manifest": Case(),
+    "check.release_manifest": Case({"folder": str(EXERCISES)}),
     # --------------------------------------------------------------- claims
     "claims.largest": Case(
         {"values": {"a": 1.0, "b": 2.0, "c": 3.0}, "n": 1, "margin": 0.1}
@@ -834,6 +847,9 @@ METHODS: dict[str, tuple[Callable[[], Callable[..., Any]], Case]] = {
 # users: their fields are not arguments to check.
 RECORDS = {
     "beyond_relu.TorchFnActivation",  # the records of MORE_ACTIVATIONS
+    "check.CellState",  # returned by check_notebook, in its report
+    "check.CheckReport",  # returned by check_notebook
+    "check.PartResult",  # returned by check_notebook, in its report
     "dead_units.UnitRun",
     "evidence.Digits",  # returned by load_digits_split
     "evidence.PairedTest",  # returned by paired_test
