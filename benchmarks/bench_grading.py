@@ -61,7 +61,7 @@ def totals(course: Course) -> dict[str, float]:
 def plain_nbgrader(course: Course) -> float:
     """Return the seconds ``nbgrader autograde`` takes for the batch."""
     config = course.root / "nbgrader_config.py"
-    release = course.config().CourseDirectory.release_directory
+    release = course.release_dir.name
     config.write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course.root)!r}\n"

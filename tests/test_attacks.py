@@ -22,7 +22,7 @@ import pytest
 
 from grading import sandbox
 from grading.assignment import parts, with_answers
-from grading.autograde import REPORTS, autograde
+from grading.autograde import autograde
 from grading.course import REPO, Course
 from grading.executor import Guarded
 from grading.grades import part_scores
@@ -487,7 +487,7 @@ def test_the_report_names_what_was_detected(batch):
         assert word in text, f"{student}: {detections.get(student)}"
     for student in ("correct_a", "correct_b", "partial", "blank"):
         assert detections[student] == [], (student, detections[student])
-    report = batch["course"].root / REPORTS / ASSIGNMENT / "patched_numpy.json"
+    report = batch["course"].report(ASSIGNMENT, "patched_numpy")
     assert "allclose" in report.read_text()
 
 

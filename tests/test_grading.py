@@ -15,6 +15,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -304,6 +305,28 @@ def test_repo_config_has_the_designed_folders():
 def test_course_folder_must_be_outside_the_repository():
     with pytest.raises(ValueError, match="outside"):
         Course(root=REPO / "grading-work")
+
+
+def test_the_course_and_nbgrader_agree_on_every_folder(tmp_path):
+    from nbgrader.coursedir import CourseDirectory
+
+    course = Course(root=tmp_path / "course")
+    cd = CourseDirectory(config=course.config())
+
+    def nbgrader(step: str, student: str = ".") -> Path:
+        return Path(cd.format_path(step, student, "ex1")).resolve()
+
+    assert nbgrader(cd.submitted_directory, "ann") == course.submitted("ex1", "ann")
+    assert nbgrader(cd.autograded_directory, "ann") == course.autograded("ex1", "ann")
+    assert nbgrader(cd.feedback_directory, "ann") == course.feedback("ex1", "ann")
+    assert nbgrader(cd.release_directory) == course.released("ex1")
+    assert Path(cd.source_directory) == course.solutions == REPO / "solutions"
+    assert cd.db_url == course.db_url == f"sqlite:///{course.gradebook}"
+    root = course.root
+    assert course.released("ex1") == root / "exercises" / "ex1"
+    assert course.gradebook == root / "gradebook.db"
+    assert course.report("ex1", "ann") == root / "reports" / "ex1" / "ann.json"
+    assert course.student_ids == root / "student_ids.json"
 
 
 def test_executor_rejects_a_bad_timeout():

@@ -7,15 +7,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import integrity, sandbox
+from grading import probe, rebuild, sandbox
 from grading.course import REPO
+from grading.static_scan import static_findings
 
 RELEASED = REPO / "exercises" / "ex1_activations" / "ex1_activations.ipynb"
 
 
 @pytest.fixture
 def release():
-    return integrity.read_notebook(RELEASED)
+    return rebuild.read_notebook(RELEASED)
 
 
 def _by_id(nb):
@@ -23,14 +24,14 @@ def _by_id(nb):
 
 
 def _tests(nb):
-    return [c for c in nb.cells if integrity.is_test(c)]
+    return [c for c in nb.cells if rebuild.is_test(c)]
 
 
 def test_an_untouched_release_is_clean(release):
-    clean, findings = integrity.sanitize(release, release)
+    clean, findings = rebuild.sanitize(release, release)
     assert findings == []
     assert [c.source for c in clean.cells] == [c.source for c in release.cells]
-    assert not any(c.metadata[integrity.KEY].get("tampered") for c in clean.cells)
+    assert not any(c.metadata[rebuild.KEY].get("tampered") for c in clean.cells)
     nbformat.validate(clean)
 
 
@@ -41,7 +42,7 @@ def test_tags_and_foreign_metadata_are_stripped(release):
     sub.cells[1].metadata["tags"] = ["raises-exception"]
     sub.cells[1].metadata["custom"] = {"x": 1}
     sub.metadata["widgets"] = {}
-    clean, findings = integrity.sanitize(sub, release)
+    clean, findings = rebuild.sanitize(sub, release)
     assert all(
         "tags" not in c.metadata and "custom" not in c.metadata for c in clean.cells
     )
@@ -49,7 +50,7 @@ def test_tags_and_foreign_metadata_are_stripped(release):
     kinds = {(f.kind, f.tampering) for f in findings}
     assert ("tags", True) in kinds and ("tags", False) in kinds
     gid = test.metadata["nbgrader"]["grade_id"]
-    assert "tags" in _by_id(clean)[gid].metadata[integrity.KEY]["tampered"]
+    assert "tags" in _by_id(clean)[gid].metadata[rebuild.KEY]["tampered"]
 
 
 def test_deleted_tests_come_back_in_place_and_are_voided(release):
@@ -58,12 +59,12 @@ def test_deleted_tests_come_back_in_place_and_are_voided(release):
     sub.cells = [
         c for c in sub.cells if c.metadata.get("nbgrader", {}).get("grade_id") != gone
     ]
-    clean, findings = integrity.sanitize(sub, release)
+    clean, findings = rebuild.sanitize(sub, release)
     order = [c.metadata.get("nbgrader", {}).get("grade_id") for c in clean.cells]
     assert order == [
         c.metadata.get("nbgrader", {}).get("grade_id") for c in release.cells
     ]
-    assert _by_id(clean)[gone].metadata[integrity.KEY]["tampered"] == "it was deleted"
+    assert _by_id(clean)[gone].metadata[rebuild.KEY]["tampered"] == "it was deleted"
     assert [f.kind for f in findings if f.tampering] == ["deleted"]
 
 
@@ -73,11 +74,11 @@ def test_edited_retagged_and_duplicated_tests_are_voided(release):
     first.source = "pass"
     second.metadata["nbgrader"]["points"] = 100
     sub.cells.append(nbformat.from_dict(dict(third)))
-    clean, _ = integrity.sanitize(sub, release)
+    clean, _ = rebuild.sanitize(sub, release)
     cells = _by_id(clean)
     for cell, why in ((first, "edited"), (second, "metadata"), (third, "duplicated")):
         gid = cell.metadata["nbgrader"]["grade_id"]
-        assert why in cells[gid].metadata[integrity.KEY]["tampered"]
+        assert why in cells[gid].metadata[rebuild.KEY]["tampered"]
     # Released points and source are used, never the student's.
     gid = second.metadata["nbgrader"]["grade_id"]
     original = _by_id(release)[gid]
@@ -88,7 +89,7 @@ def test_edited_retagged_and_duplicated_tests_are_voided(release):
     gid = first.metadata["nbgrader"]["grade_id"]
     assert cells[gid].source == _by_id(release)[gid].source
     # The duplicate stays, as the student's own code.
-    assert clean.cells[-1].metadata[integrity.KEY]["role"] == "student"
+    assert clean.cells[-1].metadata[rebuild.KEY]["role"] == "student"
 
 
 def test_a_test_that_lost_its_metadata_is_found_by_its_source(release):
@@ -96,9 +97,9 @@ def test_a_test_that_lost_its_metadata_is_found_by_its_source(release):
     test = _tests(sub)[0]
     gid = test.metadata["nbgrader"]["grade_id"]
     test.metadata = {}
-    clean, findings = integrity.sanitize(sub, release)
+    clean, findings = rebuild.sanitize(sub, release)
     assert [f.kind for f in findings if f.tampering] == ["retagged"]
-    assert "metadata" in _by_id(clean)[gid].metadata[integrity.KEY]["tampered"]
+    assert "metadata" in _by_id(clean)[gid].metadata[rebuild.KEY]["tampered"]
 
 
 def test_answers_keep_the_students_source_and_released_metadata(release):
@@ -108,7 +109,7 @@ def test_answers_keep_the_students_source_and_released_metadata(release):
     )
     answer.source = "def relu(x):\n    return x * (x > 0)\n"
     answer.metadata["nbgrader"]["points"] = 50
-    clean, findings = integrity.sanitize(sub, release)
+    clean, findings = rebuild.sanitize(sub, release)
     gid = answer.metadata["nbgrader"]["grade_id"]
     assert _by_id(clean)[gid].source == answer.source
     assert (
@@ -144,7 +145,7 @@ MODULES = {"np", "math", "numpy", "grading"}
     ],
 )
 def test_reaching_for_the_machinery_is_found(source, word):
-    found = integrity.static_findings(source, "cell 3", PROTECTED, MODULES)
+    found = static_findings(source, "cell 3", PROTECTED, MODULES)
     assert len(found) == 1 and found[0].tampering
     assert word in found[0].detail
 
@@ -161,7 +162,7 @@ def test_reaching_for_the_machinery_is_found(source, word):
     ],
 )
 def test_ordinary_code_is_not_flagged(source):
-    assert integrity.static_findings(source, "c", PROTECTED, MODULES) == []
+    assert static_findings(source, "c", PROTECTED, MODULES) == []
 
 
 def test_probes_compare_hooks_and_library_functions():
@@ -171,7 +172,7 @@ def test_probes_compare_hooks_and_library_functions():
         "threads": ["A"],
         "ids": {"numpy": {"allclose": [1, True], "isclose": [2, True]}},
     }
-    assert integrity.compare_probes(base, base) == []
+    assert probe.compare_probes(base, base) == []
     rewrapped = {
         **base,
         "ids": {
@@ -182,16 +183,16 @@ def test_probes_compare_hooks_and_library_functions():
             }
         },
     }
-    assert integrity.compare_probes(base, rewrapped) == []
+    assert probe.compare_probes(base, rewrapped) == []
     patched = {**base, "ids": {"numpy": {"allclose": [9, False], "isclose": [2, True]}}}
-    assert integrity.compare_probes(base, patched) == ["numpy: replaced allclose"]
+    assert probe.compare_probes(base, patched) == ["numpy: replaced allclose"]
     hooked = {**base, "post": ["__main__.t"], "threads": ["A", "B"]}
-    changes = integrity.compare_probes(base, hooked)
+    changes = probe.compare_probes(base, hooked)
     assert len(changes) == 2 and "post" in changes[0]
-    assert integrity.read_probe('noise\nTAG{"a": 1}\n', "TAG") == {"a": 1}
-    assert integrity.read_probe("TAG{broken", "TAG") is None
+    assert probe.read_probe('noise\nTAG{"a": 1}\n', "TAG") == {"a": 1}
+    assert probe.read_probe("TAG{broken", "TAG") is None
     with pytest.raises(ValueError, match="identifier"):
-        integrity.probe_source("bad tag;", [])
+        probe.probe_source("bad tag;", [])
 
 
 def test_limits_reject_nonsense():

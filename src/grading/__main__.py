@@ -90,7 +90,7 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
         print(
             f"{name}: {len(result.graded)} graded, {len(result.failed)} "
             f"failed in {result.wall_seconds:.0f} s; reports in "
-            f"{course.root / 'reports' / name}"
+            f"{course.reports(name)}"
         )
     return status
 

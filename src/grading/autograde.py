@@ -5,7 +5,7 @@ still land in one gradebook exactly as if graded one at a time:
 
 1. **Run** (in parallel, ``jobs`` worker processes). Each submission's
    notebook is rebuilt on the release with the hidden tests put back
-   (:func:`grading.integrity.sanitize`), then executed under guard in a
+   (:func:`grading.rebuild.sanitize`), then executed under guard in a
    sandbox (:func:`grading.run.run_notebook`). Workers never touch the
    gradebook; each writes the executed notebook and a JSON report to a
    staging folder of the course.
@@ -36,14 +36,12 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from grading import integrity, sandbox
+from grading import sandbox
 from grading.course import Course, nbgrader_environment
 from grading.executor import Executor, Guarded, LocalKernel
+from grading.rebuild import KEY, is_test, read_notebook, role, sanitize
 from grading.run import run_notebook
-
-#: The course folder's subfolders this module writes besides nbgrader's.
-STAGING = ".staging"
-REPORTS = "reports"
+from grading.static_scan import imported_modules
 
 
 class SandboxUnavailable(RuntimeError):
@@ -83,13 +81,8 @@ def prepare(course: Course, assignment: str) -> None:
 
 def submitted_students(course: Course, assignment: str) -> list[str]:
     """Return the students with a collected submission of ``assignment``."""
-    folder = course.root / "submitted"
+    folder = course.submitted_dir
     return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir())
-
-
-def release_root(course: Course) -> Path:
-    """Return the course folder's private release (``exercises/``)."""
-    return course.root / course.config().CourseDirectory.release_directory
 
 
 def source_cells(course: Course, assignment: str) -> dict[str, dict[str, str]]:
@@ -112,9 +105,7 @@ def source_cells(course: Course, assignment: str) -> dict[str, dict[str, str]]:
 
 @dataclass(frozen=True)
 class _Task:
-    submitted: Path
-    release: Path
-    staging: Path
+    course: Course
     work_root: Path
     assignment: str
     student: str
@@ -136,8 +127,8 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
     slot = _SLOT if slot is None else slot
     executor = task.executor
     uid = sandbox.FIRST_UID + slot if executor.sandboxed else None
-    folder = task.submitted / task.student / task.assignment
-    out = task.staging / task.student
+    folder = task.course.submitted(task.assignment, task.student)
+    out = task.course.staging(task.assignment) / task.student
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -154,7 +145,7 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
             report["notes"].append(f"{name}.ipynb is missing: it scores 0")
             continue
         try:
-            submitted = integrity.read_notebook(path)
+            submitted = read_notebook(path)
         except Exception as exc:
             why = (
                 f"{name}.ipynb cannot be read as a notebook: "
@@ -163,19 +154,17 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
             report["notes"].append(why + "; it scores 0")
             (out / f"{name}.error").write_text(why)
             continue
-        release = integrity.read_notebook(
-            task.release / task.assignment / f"{name}.ipynb"
-        )
-        clean, findings = integrity.sanitize(submitted, release)
+        release = read_notebook(task.course.released(task.assignment) / f"{name}.ipynb")
+        clean, findings = sanitize(submitted, release)
         hidden = task.sources.get(name, {})
         for cell in clean.cells:
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if integrity.role(cell) in ("test", "given") and gid in hidden:
+            if role(cell) in ("test", "given") and gid in hidden:
                 cell.source = hidden[gid]
         sources = [
             c.source
             for c in clean.cells
-            if c.cell_type == "code" and integrity.role(c) in ("given", "test")
+            if c.cell_type == "code" and role(c) in ("given", "test")
         ]
         workdir = sandbox.make_workdir(task.work_root, uid or 0, f"w{slot}")
         try:
@@ -196,13 +185,13 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
                 workdir,
                 uid=uid,
                 limits=executor.limits,
-                modules=integrity.imported_modules(sources),
+                modules=imported_modules(sources),
                 findings=findings,
             ).as_dict()
         finally:
             sandbox.remove_tree(workdir)
         for cell in clean.cells:
-            cell.metadata.pop(integrity.KEY, None)
+            cell.metadata.pop(KEY, None)
         nbformat.write(clean, out / f"{name}.ipynb")
         report["notebooks"][name] = run
     return report
@@ -226,7 +215,7 @@ class UseExecuted(NbGraderPreprocessor):
         folder = Path(self.staging_root) / info["student"]
         path = folder / f"{info['notebook']}.ipynb"
         if path.is_file():
-            return integrity.read_notebook(path), resources
+            return read_notebook(path), resources
         error = folder / f"{info['notebook']}.error"
         why = (
             error.read_text()
@@ -234,7 +223,7 @@ class UseExecuted(NbGraderPreprocessor):
             else "the grader could not run this notebook"
         )
         for cell in nb.cells:
-            if integrity.is_test(cell):
+            if is_test(cell):
                 cell.outputs = [
                     nbformat.v4.new_output(
                         "error", ename="NotGraded", evalue=why, traceback=[why]
@@ -442,9 +431,8 @@ def _guarded(
     progress: TextIO | None,
 ) -> AutogradeResult:
     result = AutogradeResult(assignment)
-    staging = course.root / STAGING / assignment
-    reports = course.root / REPORTS / assignment
-    reports.mkdir(parents=True, exist_ok=True)
+    staging = course.staging(assignment)
+    course.reports(assignment).mkdir(parents=True, exist_ok=True)
     notebooks = tuple(course.notebooks(assignment))
     sources = source_cells(course, assignment)
     work_root = Path(tempfile.mkdtemp(prefix="actzoo-grade-"))
@@ -455,9 +443,7 @@ def _guarded(
         slots.put(slot)
     tasks = {
         student: _Task(
-            course.root / "submitted",
-            release_root(course),
-            staging,
+            course,
             work_root,
             assignment,
             student,
@@ -488,7 +474,7 @@ def _guarded(
                         "notebooks": {},
                         "notes": [f"the grader failed: {type(exc).__name__}: {exc}"],
                     }
-                (reports / f"{student}.json").write_text(
+                course.report(assignment, student).write_text(
                     json.dumps(report, indent=1) + "\n"
                 )
                 began = time.perf_counter()

@@ -46,8 +46,6 @@ from grading.course import Course
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 #: The longest student ID; longer names are cut, and keep their hash.
 MAX_ID_LENGTH = 48
-#: The file in the course folder that maps each student ID to its name.
-REGISTRY = "student_ids.json"
 
 _HASH_LENGTH = 8
 _CLEAN = re.compile(r"[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?")
@@ -385,7 +383,7 @@ def _tell_namesakes_apart(candidates: list[_Candidate], result: Collected) -> No
 def _finish(course: Course, candidates: list[_Candidate], result: Collected) -> None:
     """Check, choose, read and copy the candidates; copy nothing on error."""
     known = {a: course.notebooks(a) for a in sorted({c.assignment for c in candidates})}
-    registry_path = course.root / REGISTRY
+    registry_path = course.student_ids
     registry = _load_registry(registry_path)
     owners: dict[str, tuple[str, str]] = {
         sid: (name, str(registry_path)) for sid, name in registry.items()
@@ -443,8 +441,7 @@ def _finish(course: Course, candidates: list[_Candidate], result: Collected) -> 
         except _Skip as why:
             result.skipped.append(f"{c.origin}: {why}")
     for (sid, assignment, notebook), blob in data.items():
-        dest = course.root / "submitted" / sid / assignment
-        dest /= f"{notebook}.ipynb"
+        dest = course.submitted(assignment, sid) / f"{notebook}.ipynb"
         _write(dest, blob)
         result.copied.append(dest)
     if data:

@@ -2,10 +2,14 @@
 
 Two places matter. The *repository* holds ``solutions/`` (the nbgrader
 source notebooks), ``exercises/`` (the student versions) and
-``nbgrader_config.py``. The *course folder* is the instructor's working
-folder, outside the repository: submissions, autograded notebooks, the
-gradebook database, grades and feedback live there, so nothing a student
-sent ever lands in the repository.
+``nbgrader_config.py``, which names those two folders. The *course
+folder* is the instructor's working folder, outside the repository:
+submissions, autograded notebooks, the gradebook database, grades and
+feedback live there, so nothing a student sent ever lands in the
+repository.
+
+:class:`Course` is the one place that knows where each of them is; every
+step asks it for its paths instead of spelling a folder's name.
 """
 
 from __future__ import annotations
@@ -25,15 +29,42 @@ from traitlets.config.loader import PyFileConfigLoader
 REPO = Path(__file__).resolve().parents[2]
 
 
+#: The course folder's layout: what each step writes, and where. nbgrader
+#: is configured with the same names (:meth:`Course.config`).
+SUBMITTED = "submitted"
+AUTOGRADED = "autograded"
+FEEDBACK = "feedback"
+GRADEBOOK = "gradebook.db"
+#: The grader's own: the JSON report of every run, the executed notebooks
+#: between the two stages of autograding, and the names behind the IDs.
+REPORTS = "reports"
+STAGING = ".staging"
+STUDENT_IDS = "student_ids.json"
+
+
 @dataclass(frozen=True)
 class Course:
     """The repository and the course folder one grading run works with.
 
+    The course folder holds, for an assignment ``a`` and a student ``s``:
+
+    ============================  =======================================
+    ``submitted/s/a/``            the collected notebooks (:meth:`submitted`)
+    ``autograded/s/a/``           nbgrader's graded notebooks (:meth:`autograded`)
+    ``feedback/s/a/``             the feedback pages (:meth:`feedback`)
+    ``exercises/a/``              a private release (:meth:`released`)
+    ``reports/a/s.json``          what a run detected (:meth:`report`)
+    ``.staging/a/``               executed notebooks between the two
+                                  stages of autograding (:meth:`staging`)
+    ``gradebook.db``              nbgrader's gradebook (:attr:`gradebook`)
+    ``student_ids.json``          the name behind each student ID
+                                  (:attr:`student_ids`)
+    ============================  =======================================
+
     Parameters
     ----------
     root
-        The course folder: ``submitted/``, ``autograded/``, ``feedback/``,
-        ``exercises/`` (a private release) and ``gradebook.db`` live here.
+        The course folder.
     repo
         The repository with ``solutions/``, ``exercises/`` and
         ``nbgrader_config.py``.
@@ -52,15 +83,83 @@ class Course:
                 "submissions and the gradebook never reach version control"
             )
 
+    # ------------------------------------------------------- the repository
+
     @property
     def solutions(self) -> Path:
         """Return the folder of source notebooks, ``<repo>/solutions``."""
-        return self.repo / "solutions"
+        return solutions_folder(self.repo)
+
+    # ------------------------------------------------------ the course folder
+
+    @property
+    def release_dir(self) -> Path:
+        """Return the course folder's private release, ``<root>/exercises``.
+
+        nbgrader generates it here (its ``release_directory``) when
+        :func:`grading.autograde.prepare` records an assignment.
+        """
+        return self.root / release_name(self.repo)
+
+    def released(self, assignment: str) -> Path:
+        """Return the notebooks ``assignment``'s students were given."""
+        return self.release_dir / assignment
+
+    @property
+    def submitted_dir(self) -> Path:
+        """Return the folder of collected submissions, ``<root>/submitted``."""
+        return self.root / SUBMITTED
+
+    def submitted(self, assignment: str, student: str) -> Path:
+        """Return the folder of one student's collected ``assignment``."""
+        return self.submitted_dir / student / assignment
+
+    @property
+    def autograded_dir(self) -> Path:
+        """Return the folder of graded notebooks, ``<root>/autograded``."""
+        return self.root / AUTOGRADED
+
+    def autograded(self, assignment: str, student: str) -> Path:
+        """Return the folder of one student's autograded ``assignment``."""
+        return self.autograded_dir / student / assignment
+
+    @property
+    def feedback_dir(self) -> Path:
+        """Return the folder of feedback pages, ``<root>/feedback``."""
+        return self.root / FEEDBACK
+
+    def feedback(self, assignment: str, student: str) -> Path:
+        """Return the folder of one student's feedback pages on ``assignment``."""
+        return self.feedback_dir / student / assignment
+
+    def reports(self, assignment: str) -> Path:
+        """Return the folder of ``assignment``'s run reports, one per student."""
+        return self.root / REPORTS / assignment
+
+    def report(self, assignment: str, student: str) -> Path:
+        """Return the JSON report of one student's run of ``assignment``."""
+        return self.reports(assignment) / f"{student}.json"
+
+    def staging(self, assignment: str) -> Path:
+        """Return where autograding keeps executed notebooks between stages."""
+        return self.root / STAGING / assignment
+
+    @property
+    def student_ids(self) -> Path:
+        """Return the file that maps each student ID to the student's name."""
+        return self.root / STUDENT_IDS
+
+    @property
+    def gradebook(self) -> Path:
+        """Return the gradebook database, ``<root>/gradebook.db``."""
+        return self.root / GRADEBOOK
 
     @property
     def db_url(self) -> str:
         """Return the gradebook's SQLAlchemy URL, inside the course folder."""
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return f"sqlite:///{self.gradebook}"
+
+    # ---------------------------------------------------------------- nbgrader
 
     def assignments(self) -> list[str]:
         """Return the names of the assignments in ``solutions/``, sorted."""
@@ -77,14 +176,18 @@ class Course:
 
         It starts from the repository's ``nbgrader_config.py`` and points
         the course root, the source folder (the repository's
-        ``solutions/``) and the gradebook at this course folder. Extra
-        keyword arguments set further ``CourseDirectory`` options, such as
-        ``assignment_id`` or ``student_id``.
+        ``solutions/``), the folders nbgrader reads and writes and the
+        gradebook at this course folder. Extra keyword arguments set
+        further ``CourseDirectory`` options, such as ``assignment_id`` or
+        ``student_id``.
         """
         config = load_repo_config(self.repo)
         cd = config.CourseDirectory
         cd.root = str(self.root)
         cd.source_directory = str(self.solutions)
+        cd.submitted_directory = SUBMITTED
+        cd.autograded_directory = AUTOGRADED
+        cd.feedback_directory = FEEDBACK
         cd.db_url = self.db_url
         for key, value in course_directory.items():
             cd[key] = value
@@ -97,6 +200,35 @@ def load_repo_config(repo: Path) -> Config:
     if not path.is_file():
         raise FileNotFoundError(f"no nbgrader configuration at {path}")
     return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+
+
+def _folder_name(repo: Path, option: str, default: str) -> str:
+    """Return the folder name ``nbgrader_config.py`` gives ``option``."""
+    cd = load_repo_config(repo).CourseDirectory
+    return str(cd[option]) if option in cd else default
+
+
+def solutions_folder(repo: Path = REPO) -> Path:
+    """Return the repository's source notebooks, ``<repo>/solutions``.
+
+    The name is nbgrader's ``source_directory`` in ``nbgrader_config.py``.
+    """
+    return Path(repo) / _folder_name(repo, "source_directory", "source")
+
+
+def release_name(repo: Path = REPO) -> str:
+    """Return the name of a release folder, ``exercises``.
+
+    It is nbgrader's ``release_directory`` in ``nbgrader_config.py``: the
+    repository's committed student notebooks and each course folder's
+    private release both have it.
+    """
+    return _folder_name(repo, "release_directory", "release")
+
+
+def exercises_folder(repo: Path = REPO) -> Path:
+    """Return the repository's committed release, ``<repo>/exercises``."""
+    return Path(repo) / release_name(repo)
 
 
 def assignments(solutions: Path) -> list[str]:

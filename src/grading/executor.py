@@ -3,7 +3,8 @@
 :class:`Guarded` is the executor the course uses: every notebook is
 rebuilt on its release, run in a throwaway folder inside a bubblewrap
 sandbox with limits, probed for tampering and canary-checked
-(:mod:`grading.integrity`, :mod:`grading.run`, :mod:`grading.sandbox`).
+(:mod:`grading.rebuild`, :mod:`grading.static_scan`, :mod:`grading.probe`,
+:mod:`grading.run`, :mod:`grading.sandbox`).
 :class:`LocalKernel` is plain nbgrader execution, kept to measure what the
 guard costs and for trusted notebooks; it protects nothing.
 """

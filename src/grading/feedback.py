@@ -137,21 +137,20 @@ def write_feedback(
     for every autograded student (or only ``students``).
     """
     scores = part_scores(course, assignment)
-    autograded = course.root / "autograded"
     written: list[Path] = []
-    for folder in sorted(autograded.glob(f"*/{assignment}")):
+    for folder in sorted(course.autograded_dir.glob(f"*/{assignment}")):
         student = folder.parent.name
         if students and student not in students:
             continue
         for path in sorted(folder.glob("*.ipynb")):
-            released = course.root / "exercises" / assignment / path.name
+            released = course.released(assignment) / path.name
             mine = [
                 s for s in scores if s.student == student and s.notebook == path.stem
             ]
             page = render(
                 student, assignment, path.stem, _load(path), _load(released), mine
             )
-            out = course.root / "feedback" / student / assignment / f"{path.stem}.html"
+            out = course.feedback(assignment, student) / f"{path.stem}.html"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(page, encoding="utf-8")
             written.append(out)

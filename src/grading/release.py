@@ -15,7 +15,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grading.course import REPO, Course, nbgrader_environment
+from grading.course import (
+    REPO,
+    Course,
+    exercises_folder,
+    nbgrader_environment,
+    solutions_folder,
+)
 from grading.course import assignments as list_assignments
 
 
@@ -40,7 +46,7 @@ def generate(assignment: str, dest: Path, repo: Path = REPO) -> Path:
         out = dest / assignment
         if out.exists():
             shutil.rmtree(out)
-        shutil.copytree(Path(tmp) / "exercises" / assignment, out)
+        shutil.copytree(course.released(assignment), out)
     return out
 
 
@@ -51,8 +57,8 @@ def release(assignments: list[str] | None = None, repo: Path = REPO) -> list[Pat
     None or empty.
     """
     repo = Path(repo)
-    names = assignments or list_assignments(repo / "solutions")
-    return [generate(name, repo / "exercises", repo=repo) for name in names]
+    names = assignments or list_assignments(solutions_folder(repo))
+    return [generate(name, exercises_folder(repo), repo=repo) for name in names]
 
 
 def release_differences(
@@ -65,10 +71,10 @@ def release_differences(
     makes.
     """
     repo = Path(repo)
-    committed = repo / "exercises"
+    committed = exercises_folder(repo)
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="grading-check-") as tmp:
-        names = assignments or list_assignments(repo / "solutions")
+        names = assignments or list_assignments(solutions_folder(repo))
         for name in names:
             fresh = generate(name, Path(tmp) / "fresh", repo=repo)
             problems += _compare(fresh, committed / name, name)

@@ -1,13 +1,16 @@
 """Return a notebook executed under guard: bounded, probed, canary-checked.
 
 :func:`run_notebook` executes a sanitized notebook (see
-:func:`grading.integrity.sanitize`) cell by cell in a fresh kernel, in a
+:func:`grading.rebuild.sanitize`) cell by cell in a fresh kernel, in a
 sandbox (:mod:`grading.sandbox`) unless told otherwise, and decides from
 outside the kernel which test cells really passed:
 
-- before each test cell a probe reports the kernel's hooks and the
-  functions of the modules the tests use; any change since the kernel
-  started voids that test and every later one;
+- before anything runs, the student's cells are read
+  (:func:`grading.static_scan.static_findings`); the first one that
+  reaches for the test machinery voids every test from it on;
+- before each test cell a probe (:mod:`grading.probe`) reports the
+  kernel's hooks and the functions of the modules the tests use; any
+  change since the kernel started voids that test and every later one;
 - each test cell ends with a random canary; a cell whose output lacks it
   did not run to its end and scores nothing;
 - a cell that runs too long is interrupted; a kernel that dies (``os._exit``,
@@ -40,8 +43,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
-from grading import integrity, sandbox
-from grading.integrity import Finding
+from grading import sandbox
+from grading.findings import Finding
+from grading.probe import compare_probes, probe_source, read_probe
+from grading.rebuild import KEY, cell_label, role
+from grading.static_scan import bound_names, imported_modules, static_findings
 
 #: ``ename`` of the error output that marks a voided test cell.
 INTEGRITY_ERROR = "GradingIntegrityError"
@@ -283,199 +289,317 @@ def run_notebook(
     findings
         Findings from sanitizing, extended with this run's.
     """
-    start = time.monotonic()
-    deadline = start + limits.wall
-    report = RunReport(findings=list(findings or []), sandboxed=uid is not None)
-    protected: set[str] = set()
-    module_names: set[str] = set()
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            bound = integrity.bound_names(cell.source)
-            if integrity.role(cell) == "given":
-                protected |= bound
-            module_names |= {
-                name.split(".")[0] for name in integrity.imported_modules([cell.source])
-            }
-    module_names |= {m.split(".")[0] for m in modules}
-    # Names a given cell imports are protected; so is every module name.
-    voided_from: int | None = None
-    void_reason = ""
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and integrity.role(cell) == "student":
-            found = integrity.static_findings(
-                cell.source, f"cell {index + 1}", protected, module_names | protected
-            )
-            report.findings += found
-            if found and voided_from is None:
-                voided_from = index
-                void_reason = (
-                    f"cell {index + 1} reaches for the test "
-                    f"machinery ({found[0].detail})"
+    run = _Run(nb, workdir, uid, limits, modules, findings)
+    run.scan_student_cells()
+    try:
+        run.start_kernel()
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            if not run.run_cell(cell, index):
+                break
+    finally:
+        run.stop()
+    return run.report
+
+
+class _Run:
+    """One guarded run of a notebook: its kernel, baseline and verdicts.
+
+    :func:`run_notebook` calls the steps in order: :meth:`scan_student_cells`,
+    :meth:`start_kernel`, :meth:`run_cell` for every code cell, :meth:`stop`.
+    """
+
+    #: Kernel deaths a run survives; after one more, the rest is not run.
+    MAX_RESTARTS = 3
+
+    def __init__(
+        self,
+        nb: NotebookNode,
+        workdir: Path,
+        uid: int | None,
+        limits: sandbox.Limits,
+        modules: list[str],
+        findings: list[Finding] | None,
+    ) -> None:
+        self.start = time.monotonic()
+        self.deadline = self.start + limits.wall
+        self.nb = nb
+        self.workdir = workdir
+        self.uid = uid
+        self.limits = limits
+        self.modules = modules
+        self.report = RunReport(
+            findings=list(findings or []), sandboxed=uid is not None
+        )
+        #: The index of the first test cell that scores nothing, and why.
+        self.voided_from: int | None = None
+        self.void_reason = ""
+        self.kernel: _Kernel | None = None
+        #: What the probe reported before any student code ran.
+        self.baseline: dict[str, Any] | None = None
+        #: The cells that ran to completion, replayed after a kernel death.
+        self.replayable: list[int] = []
+        self.tag = "ACTZOO_PROBE_" + secrets.token_hex(8)
+        self.budget_noted = False
+
+    def void(self, index: int, reason: str) -> None:
+        """Void the test cells from ``index`` on, unless earlier ones are."""
+        if self.voided_from is None:
+            self.voided_from = index
+            self.void_reason = reason
+
+    def scan_student_cells(self) -> None:
+        """Read every student cell, never running it, for tampering.
+
+        The names the given cells bind are protected, and so is every
+        module name; the first student cell that reaches for the test
+        machinery voids every test cell from it on.
+        """
+        protected: set[str] = set()
+        module_names: set[str] = set()
+        for cell in self.nb.cells:
+            if cell.cell_type == "code":
+                bound = bound_names(cell.source)
+                if role(cell) == "given":
+                    protected |= bound
+                module_names |= {
+                    name.split(".")[0] for name in imported_modules([cell.source])
+                }
+        module_names |= {m.split(".")[0] for m in self.modules}
+        for index, cell in enumerate(self.nb.cells):
+            if cell.cell_type == "code" and role(cell) == "student":
+                found = static_findings(
+                    cell.source,
+                    f"cell {index + 1}",
+                    protected,
+                    module_names | protected,
                 )
+                self.report.findings += found
+                if found:
+                    self.void(
+                        index,
+                        f"cell {index + 1} reaches for the test "
+                        f"machinery ({found[0].detail})",
+                    )
 
-    kernel: _Kernel | None = None
-    replay: list[int] = []
-    tag = "ACTZOO_PROBE_" + secrets.token_hex(8)
+    @property
+    def live(self) -> _Kernel:
+        """Return the running kernel."""
+        if self.kernel is None:
+            raise RuntimeError("no kernel is running")
+        return self.kernel
 
-    def probe(k: _Kernel) -> dict[str, Any] | None:
+    def start_kernel(self) -> None:
+        """Start a fresh kernel and take its baseline probe.
+
+        The baseline is the state every later probe is compared with: it
+        is taken before any cell of the notebook runs in this kernel.
+        """
+        self.kernel = _Kernel(
+            self.nb, self.workdir, self.uid, self.limits, self.limits.output
+        )
+        self.baseline = self.probe()
+
+    def probe(self) -> dict[str, Any] | None:
+        """Return what the probe reports from the kernel, None if nothing."""
         cell = NotebookNode(
             cell_type="code",
             metadata={},
             outputs=[],
             execution_count=None,
-            source=integrity.probe_source(tag, modules),
+            source=probe_source(self.tag, self.modules),
         )
-        k.execute(cell, -1, 60)
-        return integrity.read_probe(_stream_text(cell), tag)
+        self.live.execute(cell, -1, 60)
+        return read_probe(_stream_text(cell), self.tag)
 
-    def fresh() -> tuple[_Kernel, dict[str, Any] | None]:
-        k = _Kernel(nb, workdir, uid, limits, limits.output)
-        return k, probe(k)
+    def check_machinery(self, cell: NotebookNode, index: int) -> None:
+        """Probe before a test cell; void it and the rest if hooks changed."""
+        state = self.probe()
+        if state is None or self.baseline is None:
+            changes = ["the kernel did not answer the grader's probe"]
+        else:
+            changes = compare_probes(self.baseline, state)
+        if changes:
+            self.void(
+                index,
+                "the kernel's test machinery was changed: " + "; ".join(changes),
+            )
+            self.report.findings.append(
+                Finding("hook", cell_label(cell, index), "; ".join(changes), True)
+            )
 
-    budget_note = False
-    try:
-        kernel, baseline = fresh()
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
-            remaining = deadline - time.monotonic()
-            is_test = integrity.role(cell) == "test"
-            if remaining <= 1:
-                cell.outputs = [
-                    _error(
-                        "WallClockLimit",
-                        (f"not run: the notebook used up its {limits.wall} s"),
-                    )
-                ]
-                continue
-            timeout = min(limits.cell_timeout, remaining)
-            token = ""
-            original = cell.source
-            if is_test:
-                if voided_from is None:
-                    state = probe(kernel)
-                    if state is None or baseline is None:
-                        changes = ["the kernel did not answer the grader's probe"]
-                    else:
-                        changes = integrity.compare_probes(baseline, state)
-                    if changes:
-                        voided_from = index
-                        void_reason = (
-                            "the kernel's test machinery was "
-                            "changed: " + "; ".join(changes)
-                        )
-                        report.findings.append(
-                            Finding(
-                                "hook",
-                                integrity.cell_label(cell, index),
-                                "; ".join(changes),
-                                True,
-                            )
-                        )
-                token = "ACTZOO_DONE_" + secrets.token_hex(16)
-                cell.source = original + f"\nprint({token!r})\n"
-            try:
-                reply = kernel.execute(cell, index, timeout)
-            finally:
-                cell.source = original
-            status = reply["content"].get("status") if reply else "dead"
-            if (
-                reply is not None
-                and status == "error"
-                and not any(o.get("output_type") == "error" for o in cell.outputs)
-            ):
-                content = reply["content"]
-                cell.outputs.append(
-                    _error(content.get("ename", "Error"), content.get("evalue", ""))
+    def run_cell(self, cell: NotebookNode, index: int) -> bool:
+        """Run one code cell under guard; return False when the run must stop.
+
+        A test cell is probed first (while nothing is voided yet) and runs
+        with a canary at its end. A cell that errs, times out or kills the
+        kernel gets an error output saying so; a dead kernel is replaced
+        (:meth:`recover`). The run stops when the kernel died too often.
+        """
+        remaining = self.deadline - time.monotonic()
+        is_test = role(cell) == "test"
+        if remaining <= 1:
+            cell.outputs = [
+                _error(
+                    "WallClockLimit",
+                    f"not run: the notebook used up its {self.limits.wall} s",
                 )
-            if (
-                reply is not None
-                and reply["content"].get("ename") == "CellTimeoutError"
-            ):
-                report.timeouts += 1
-                cell.outputs.append(
-                    _error(
-                        "CellTimeoutError",
-                        (f"the cell ran longer than {timeout:.0f} s and was stopped"),
-                    )
+            ]
+            return True
+        timeout = min(self.limits.cell_timeout, remaining)
+        token = ""
+        if is_test:
+            if self.voided_from is None:
+                self.check_machinery(cell, index)
+            token = "ACTZOO_DONE_" + secrets.token_hex(16)
+        reply = self.execute(cell, index, timeout, token)
+        status = reply["content"].get("status") if reply else "dead"
+        reply = self.record_errors(cell, reply, status, timeout)
+        if reply is None:
+            if not self.recover(cell, index):
+                return False
+        else:
+            # Test cells too: later tests may use what earlier ones define.
+            self.replayable.append(index)
+        if is_test:
+            self.judge(cell, index, token, reply is not None and status == "ok")
+        self.note_dropped_output(cell)
+        return True
+
+    def execute(
+        self, cell: NotebookNode, index: int, timeout: float, token: str
+    ) -> dict[str, Any] | None:
+        """Run ``cell``, printing ``token`` at its end if given; return the reply.
+
+        The cell's source is the released one again afterwards; the reply
+        is None when the kernel died.
+        """
+        original = cell.source
+        if token:
+            cell.source = original + f"\nprint({token!r})\n"
+        try:
+            return self.live.execute(cell, index, timeout)
+        finally:
+            cell.source = original
+
+    def record_errors(
+        self,
+        cell: NotebookNode,
+        reply: dict[str, Any] | None,
+        status: str,
+        timeout: float,
+    ) -> dict[str, Any] | None:
+        """Add the error outputs a reply calls for; return the reply.
+
+        An error the kernel reported without an output gets one; a timeout
+        gets a note, and when the kernel does not answer after it, it
+        counts as dead (None is returned).
+        """
+        if (
+            reply is not None
+            and status == "error"
+            and not any(o.get("output_type") == "error" for o in cell.outputs)
+        ):
+            content = reply["content"]
+            cell.outputs.append(
+                _error(content.get("ename", "Error"), content.get("evalue", ""))
+            )
+        if reply is not None and reply["content"].get("ename") == "CellTimeoutError":
+            self.report.timeouts += 1
+            cell.outputs.append(
+                _error(
+                    "CellTimeoutError",
+                    f"the cell ran longer than {timeout:.0f} s and was stopped",
                 )
-                if not kernel.responsive():
-                    reply = None
-            if reply is None:
-                cell.outputs.append(
-                    _error(
-                        "KernelDied",
-                        (
-                            "the kernel stopped while running this cell (it exited, "
-                            "crashed or hit a limit); a fresh kernel runs the "
-                            "remaining cells"
-                        ),
-                    )
+            )
+            if not self.live.responsive():
+                return None
+        return reply
+
+    def recover(self, cell: NotebookNode, index: int) -> bool:
+        """Replace the kernel that died running ``cell``; False if given up.
+
+        The dead kernel's processes are killed; a fresh kernel gets a new
+        baseline and replays every cell that ran before (:meth:`replay`).
+        After too many deaths the later cells are marked as not run.
+        """
+        cell.outputs.append(
+            _error(
+                "KernelDied",
+                "the kernel stopped while running this cell (it exited, "
+                "crashed or hit a limit); a fresh kernel runs the "
+                "remaining cells",
+            )
+        )
+        self.report.leftover_processes += self.live.stop()
+        self.kernel = None
+        self.report.restarts += 1
+        if self.report.restarts > self.MAX_RESTARTS:
+            for later in self.nb.cells[index + 1 :]:
+                if later.cell_type == "code":
+                    later.outputs = [
+                        _error("KernelDied", "not run: the kernel died too often")
+                    ]
+            return False
+        self.start_kernel()
+        self.replay()
+        return True
+
+    def replay(self) -> None:
+        """Run again, in the fresh kernel, every cell that ran before."""
+        for earlier in self.replayable:
+            copy = NotebookNode(
+                cell_type="code",
+                metadata={},
+                outputs=[],
+                execution_count=None,
+                source=self.nb.cells[earlier].source,
+            )
+            self.live.execute(copy, -1, max(1, self.deadline - time.monotonic()))
+
+    def judge(self, cell: NotebookNode, index: int, token: str, passed: bool) -> None:
+        """Void a test cell that was tampered with or did not run to its end.
+
+        The canary is removed from the output; a voided cell gets an
+        :data:`INTEGRITY_ERROR` output, which makes nbgrader score it 0.
+        """
+        ran = bool(token) and token in _stream_text(cell)
+        _remove_text(cell, token + "\n")
+        why = ""
+        if cell.metadata.get(KEY, {}).get("tampered"):
+            why = "this test cell was tampered with: " + cell.metadata[KEY]["tampered"]
+        elif self.voided_from is not None and self.voided_from <= index:
+            why = self.void_reason
+        elif passed and not ran:
+            why = "this test cell did not run to its end"
+            self.report.findings.append(
+                Finding(
+                    "canary",
+                    cell_label(cell, index),
+                    "the test reported success without running to its end",
+                    True,
                 )
-                report.leftover_processes += kernel.stop()
-                kernel = None
-                report.restarts += 1
-                if report.restarts > 3:
-                    for later in nb.cells[index + 1 :]:
-                        if later.cell_type == "code":
-                            later.outputs = [
-                                _error(
-                                    "KernelDied", ("not run: the kernel died too often")
-                                )
-                            ]
-                    break
-                kernel, baseline = fresh()
-                for earlier in replay:
-                    copy = NotebookNode(
-                        cell_type="code",
-                        metadata={},
-                        outputs=[],
-                        execution_count=None,
-                        source=nb.cells[earlier].source,
-                    )
-                    kernel.execute(copy, -1, max(1, deadline - time.monotonic()))
-            else:
-                # Test cells too: later tests may use what earlier ones
-                # define.
-                replay.append(index)
-            if is_test:
-                ran = bool(token) and token in _stream_text(cell)
-                _remove_text(cell, token + "\n")
-                passed = reply is not None and status == "ok"
-                why = ""
-                if cell.metadata.get(integrity.KEY, {}).get("tampered"):
-                    why = (
-                        "this test cell was tampered with: "
-                        + cell.metadata[integrity.KEY]["tampered"]
-                    )
-                elif voided_from is not None and voided_from <= index:
-                    why = void_reason
-                elif passed and not ran:
-                    why = "this test cell did not run to its end"
-                    report.findings.append(
-                        Finding(
-                            "canary",
-                            integrity.cell_label(cell, index),
-                            "the test reported success without running to its end",
-                            True,
-                        )
-                    )
-                if why:
-                    cell.outputs.append(
-                        _error(INTEGRITY_ERROR, why + "; it scores no points")
-                    )
-            if kernel.client.dropped and not budget_note:
-                budget_note = True
-                cell.outputs.append(
-                    NotebookNode(
-                        output_type="stream",
-                        name="stderr",
-                        text=f"[output beyond {limits.output} bytes dropped]\n",
-                    )
+            )
+        if why:
+            cell.outputs.append(_error(INTEGRITY_ERROR, why + "; it scores no points"))
+
+    def note_dropped_output(self, cell: NotebookNode) -> None:
+        """Note on the first cell past the output budget that output was dropped."""
+        if self.live.client.dropped and not self.budget_noted:
+            self.budget_noted = True
+            cell.outputs.append(
+                NotebookNode(
+                    output_type="stream",
+                    name="stderr",
+                    text=f"[output beyond {self.limits.output} bytes dropped]\n",
                 )
-    finally:
-        if kernel is not None:
-            report.output_dropped = kernel.client.dropped
-            report.leftover_processes += kernel.stop()
-    report.seconds = time.monotonic() - start
-    return report
+            )
+
+    def stop(self) -> None:
+        """Stop the kernel, count what it left behind, and time the run."""
+        if self.kernel is not None:
+            self.report.output_dropped = self.kernel.client.dropped
+            self.report.leftover_processes += self.kernel.stop()
+            self.kernel = None
+        self.report.seconds = time.monotonic() - self.start

@@ -1,0 +1,239 @@
+"""Return what a student's cells do to the test machinery, read, never run.
+
+Code in an earlier cell can rewrite later cells (an IPython input
+transformer) or what the tests rely on (``np.allclose``, the course's
+``assert_close``, an object whose ``==`` is always true).
+:func:`static_findings` reads each of the student's own cells as Python
+source and records code that reaches for the test machinery: IPython
+transformers and hooks, trace functions, rebinding a name the given cells
+define (``assert_close``), assigning to an attribute of a module
+(``np.allclose = ...``), dynamic code (``exec``, ``globals()``), and
+comparison dunders such as an ``__eq__`` that is always true.
+:func:`bound_names` and :func:`imported_modules` tell it which names the
+given cells define and which modules the tests use.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from grading.findings import Finding
+
+#: Names whose use in a student's cell reaches for the test machinery.
+HOOK_NAMES = frozenset(
+    {
+        "input_transformers_cleanup",
+        "input_transformers_post",
+        "ast_transformers",
+        "set_custom_exc",
+        "custom_exceptions",
+        "showtraceback",
+        "_showtraceback",
+        "showsyntaxerror",
+        "excepthook",
+        "displayhook",
+        "settrace",
+        "setprofile",
+        "run_cell",
+        "run_cell_async",
+        "transform_cell",
+        "register_magic_function",
+        "audit",
+        "addaudithook",
+        "set_next_input",
+        "__builtins__",
+        "builtins",
+        "modules",
+        "meta_path",
+        "path_hooks",
+        "_getframe",
+    }
+)
+
+#: Calls that run or reach code the grader cannot read.
+DYNAMIC_CALLS = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "globals",
+        "vars",
+        "locals",
+        "__import__",
+        "setattr",
+        "delattr",
+        "get_ipython",
+    }
+)
+
+#: Modules whose import in a student's cell reaches for the machinery.
+DYNAMIC_MODULES = frozenset(
+    {
+        "ctypes",
+        "importlib",
+        "gc",
+        "builtins",
+        "IPython",
+        "ipykernel",
+        "inspect",
+        "atexit",
+        "signal",
+        "threading",
+        "_thread",
+    }
+)
+
+#: Methods that change what ``==``, ``bool`` or NumPy see in an object.
+COMPARISON_DUNDERS = frozenset(
+    {
+        "__eq__",
+        "__ne__",
+        "__lt__",
+        "__le__",
+        "__gt__",
+        "__ge__",
+        "__bool__",
+        "__len__",
+        "__array__",
+        "__array_ufunc__",
+        "__array_function__",
+        "__array_interface__",
+        "__float__",
+        "__abs__",
+        "__sub__",
+        "__rsub__",
+        "__instancecheck__",
+    }
+)
+
+
+def python_source(source: str) -> str:
+    """Return IPython cell source as plain Python (magics become calls)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def bound_names(source: str) -> set[str]:
+    """Return the names a cell binds at top level (imports, defs, assignments)."""
+    try:
+        tree = ast.parse(python_source(source))
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        names |= _binds(node)
+    return names
+
+
+def _binds(node: ast.AST) -> set[str]:
+    names: set[str] = set()
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            names.add((alias.asname or alias.name).split(".")[0])
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        names.add(node.name)
+    else:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+                names.add(sub.id)
+            elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+                names.update(sub.names)
+            elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+                for alias in sub.names:
+                    names.add((alias.asname or alias.name).split(".")[0])
+    return names
+
+
+def imported_modules(sources: Iterable[str]) -> list[str]:
+    """Return the modules that ``import`` statements in ``sources`` load."""
+    found: set[str] = set()
+    for source in sources:
+        try:
+            tree = ast.parse(python_source(source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+    return sorted(found)
+
+
+def static_findings(
+    source: str, label: str, protected: set[str], modules: set[str]
+) -> list[Finding]:
+    """Return what one student cell does to the test machinery.
+
+    Parameters
+    ----------
+    source
+        The cell's source (IPython syntax allowed).
+    label
+        How the report names the cell.
+    protected
+        Names the given cells bind (``np``, ``assert_close``, ...): the
+        tests rely on them, so a student cell must not rebind them.
+    modules
+        Names bound to modules anywhere in the notebook: assigning to
+        their attributes patches a library.
+    """
+    try:
+        tree = ast.parse(python_source(source))
+    except SyntaxError:
+        return []
+    found: list[str] = []
+    rebound = sorted(set().union(*(_binds(n) for n in tree.body)) & protected)
+    if rebound:
+        found.append("rebinds " + ", ".join(rebound) + ", which the given cells define")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in HOOK_NAMES:
+            found.append(f"uses .{node.attr}")
+        elif isinstance(node, ast.Name) and node.id in HOOK_NAMES:
+            found.append(f"uses {node.id}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in DYNAMIC_CALLS
+        ):
+            found.append(f"calls {node.func.id}()")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+            for name in names:
+                if name.split(".")[0] in DYNAMIC_MODULES:
+                    found.append(f"imports {name}")
+        elif (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name in COMPARISON_DUNDERS
+        ):
+            found.append(f"defines {node.name}")
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = (
+                node.targets
+                if isinstance(node, (ast.Assign, ast.Delete))
+                else [node.target]
+            )
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, (ast.Attribute, ast.Subscript)) and isinstance(
+                        sub.ctx, (ast.Store, ast.Del)
+                    ):
+                        root = _root_name(sub)
+                        if root in modules or root in protected:
+                            found.append("assigns to " + ast.unparse(sub).strip())
+    unique = list(dict.fromkeys(found))
+    if not unique:
+        return []
+    return [Finding("static", label, "; ".join(unique), True)]
