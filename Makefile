@@ -77,7 +77,7 @@ lock: $(STAMP)
 clean:
 	rm -rf _build
 
-# --- Grading (instructors): python -m grading, see src/grading. -----------
+# --- Grading (instructors): python -m actzoo_grader, see src/actzoo_grader. --
 # COURSE is the working folder for submissions, the gradebook, grades and
 # feedback; it must lie outside the repository. SUBMISSIONS is a folder
 # <student>/<assignment>/<notebook>.ipynb or an LMS zip (then also give
@@ -91,22 +91,22 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 1)
 .PHONY: release release-check collect autograde grades feedback
 
 release: $(STAMP)
-	$(PY) -m grading release $(ASSIGNMENT)
+	$(PY) -m actzoo_grader release $(ASSIGNMENT)
 
 release-check: $(STAMP)
-	$(PY) -m grading release --check $(ASSIGNMENT)
+	$(PY) -m actzoo_grader release --check $(ASSIGNMENT)
 
 collect: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make collect SUBMISSIONS=<folder or zip>"; exit 2; }
-	$(PY) -m grading --course "$(COURSE)" collect "$(SUBMISSIONS)" \
+	$(PY) -m actzoo_grader --course "$(COURSE)" collect "$(SUBMISSIONS)" \
 	  $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 autograde: $(STAMP)
 	@sh scripts/install_bubblewrap.sh
-	$(PY) -m grading --course "$(COURSE)" autograde --jobs $(JOBS) $(ASSIGNMENT)
+	$(PY) -m actzoo_grader --course "$(COURSE)" autograde --jobs $(JOBS) $(ASSIGNMENT)
 
 grades: $(STAMP)
-	$(PY) -m grading --course "$(COURSE)" grades
+	$(PY) -m actzoo_grader --course "$(COURSE)" grades
 
 feedback: $(STAMP)
-	$(PY) -m grading --course "$(COURSE)" feedback $(ASSIGNMENT)
+	$(PY) -m actzoo_grader --course "$(COURSE)" feedback $(ASSIGNMENT)

@@ -28,12 +28,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from grading.assignment import with_answers
-from grading.autograde import autograde, prepare
-from grading.collect import collect_folder
-from grading.course import REPO, Course, nbgrader_environment
-from grading.executor import Guarded
-from grading.grades import part_scores
+from actzoo_grader.autograde import autograde, prepare
+from actzoo_grader.collect import collect_folder
+from actzoo_grader.course import REPO, Course, nbgrader_environment
+from actzoo_grader.executor import Guarded
+from actzoo_grader.grades import part_scores
+
+# Submissions are made as the tests make them (tests/notebooks.py), found
+# from the repository root, which running this file does not put on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.notebooks import with_answers
 
 ASSIGNMENT = "ex1_activations"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install Debian's bubblewrap, which autograding uses to sandbox students'
-# code (src/grading/sandbox.py).
+# code (src/actzoo_grader/sandbox.py).
 #
 # Does nothing when bwrap is on PATH. Otherwise installs it with apt when
 # running as root; when it cannot, it says why and exits 0: autograding

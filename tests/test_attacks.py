@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from grading import sandbox
-from grading.assignment import parts, with_answers
-from grading.autograde import autograde
-from grading.course import REPO, Course
-from grading.executor import Guarded
-from grading.grades import part_scores
+from actzoo_grader import sandbox
+from actzoo_grader.assignment import parts
+from actzoo_grader.autograde import autograde
+from actzoo_grader.course import REPO, Course
+from actzoo_grader.executor import Guarded
+from actzoo_grader.grades import part_scores
+from tests.notebooks import with_answers
 
 pytestmark = pytest.mark.slow
 
@@ -264,8 +265,8 @@ BACKGROUND_THREAD = """\
 import threading, time
 def later():
     time.sleep(0.2)
-    import grading.checks
-    grading.checks.assert_close = lambda *a, **k: None
+    import actzoo_grader.checks
+    actzoo_grader.checks.assert_close = lambda *a, **k: None
 threading.Thread(target=later, daemon=True).start()
 """
 

@@ -33,8 +33,9 @@ from actzoo.check import (
     load_manifest,
     release_manifest,
 )
-from grading.assignment import leaked_lines, parts, with_answers
-from grading.course import REPO, assignments
+from actzoo_grader.assignment import parts
+from actzoo_grader.course import REPO, assignments
+from tests.notebooks import leaked_lines, secret_lines, with_answers
 
 ASSIGNMENTS = assignments(REPO / "solutions")
 EX1 = "ex1_activations"
@@ -97,7 +98,7 @@ def states(report: check.CheckReport) -> dict[str, str]:
 def test_the_manifest_is_what_exercises_gives():
     assert release_manifest(str(REPO / "exercises")) == load_manifest(), (
         "src/actzoo/_releases.py is out of step with exercises/: run "
-        "`python -m actzoo.check --write-manifest exercises`"
+        "`make release` or `python -m actzoo.check --write-manifest exercises`"
     )
 
 
@@ -134,7 +135,7 @@ def test_the_manifest_holds_no_solution_or_hidden_test(name):
     release = load_manifest()["assignments"][name]
     sources = "\n".join(c.get("source", "") for c in release["cells"])
     assert "### BEGIN" not in sources
-    assert leaked_lines(sources, _source(name)) == []
+    assert leaked_lines(sources, secret_lines(_source(name))) == []
     text = (Path(check.__file__).parent / "_releases.py").read_text()
     assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
 

@@ -5,6 +5,8 @@
   compared against the source notebooks' text, not only the markers (fast).
 * ``exercises/`` is exactly what ``nbgrader generate_assignment`` makes from
   ``solutions/`` (slow: regenerates every assignment).
+* A release also writes the students' check's manifest, and the release
+  check fails when the manifest is out of step (slow: on a copy).
 * Each solution notebook scores full marks and each released notebook 0,
   autograded as a student would be (slow: runs every notebook).
 * The hidden tests catch a known wrong answer: exercise 6's interval bounds
@@ -18,24 +20,20 @@ is checked the same way without editing this file.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from grading import sandbox
-from grading.assignment import (
-    leaked_lines,
-    notebook_text,
-    parts,
-    source_text,
-    with_answers,
-)
-from grading.autograde import autograde
-from grading.collect import collect_folder
-from grading.course import REPO, Course, assignments
-from grading.executor import Guarded
-from grading.grades import part_scores, totals
-from grading.release import release_differences
+from actzoo_grader import sandbox
+from actzoo_grader.assignment import parts, source_text
+from actzoo_grader.autograde import autograde
+from actzoo_grader.collect import collect_folder
+from actzoo_grader.course import REPO, Course, assignments, manifest_module
+from actzoo_grader.executor import Guarded
+from actzoo_grader.grades import part_scores, totals
+from actzoo_grader.release import release, release_differences
+from tests.notebooks import leaked_lines, notebook_text, secret_lines, with_answers
 
 ASSIGNMENTS = assignments(REPO / "solutions")
 # Sandboxed where this machine can make sandboxes (as root, with bwrap);
@@ -82,19 +80,40 @@ def test_no_solution_or_hidden_test_line_reaches_exercises(name):
     released = json.loads(_released(name).read_text())
     text = notebook_text(released)
     assert "### BEGIN" not in text and "### END" not in text
-    assert leaked_lines(text, _source(name)) == []
+    assert leaked_lines(text, secret_lines(_source(name))) == []
     assert all(not c.get("outputs") for c in released["cells"])
 
 
 def test_the_leak_check_can_fail():
     name = ASSIGNMENTS[0]
     text = notebook_text(json.loads(_source(name).read_text()))
-    assert leaked_lines(text, _source(name))
+    assert leaked_lines(text, secret_lines(_source(name)))
 
 
 @pytest.mark.slow
 def test_exercises_are_exactly_a_fresh_release():
     assert release_differences(repo=REPO) == []
+
+
+@pytest.mark.slow
+def test_release_writes_the_manifest_and_the_check_compares_it(tmp_path):
+    # A copy of what a release reads and writes: the configuration, the
+    # sources, the committed release and the students' check's manifest.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(REPO / "nbgrader_config.py", repo)
+    shutil.copytree(REPO / "solutions", repo / "solutions")
+    shutil.copytree(REPO / "exercises", repo / "exercises")
+    module = manifest_module(repo)
+    module.parent.mkdir(parents=True)
+    shipped = manifest_module(REPO).read_text()
+    module.write_text(shipped.replace("'points': ", "'points': 1 + ", 1))
+    name = ASSIGNMENTS[0]
+    assert release_differences([name], repo) == [
+        "src/actzoo/_releases.py: out of step with the release (make release writes it)"
+    ]
+    release([name], repo)
+    assert module.read_text() == shipped
 
 
 @pytest.mark.slow

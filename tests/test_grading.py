@@ -26,20 +26,14 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import actzoo
-from grading import checks, collect
-from grading.assignment import (
-    leaked_lines,
-    notebook_text,
-    parts,
-    parts_table,
-    secret_lines,
-    with_answers,
-)
-from grading.collect import collect_folder, collect_zip, student_id
-from grading.course import REPO, Course, load_repo_config
-from grading.executor import LocalKernel
-from grading.feedback import render
-from grading.grades import PartScore, totals
+from actzoo_grader import checks, collect
+from actzoo_grader.assignment import parts, parts_table
+from actzoo_grader.collect import collect_folder, collect_zip, student_id
+from actzoo_grader.course import REPO, Course, load_repo_config
+from actzoo_grader.executor import LocalKernel
+from actzoo_grader.feedback import render
+from actzoo_grader.grades import PartScore, totals
+from tests.notebooks import leaked_lines, notebook_text, secret_lines, with_answers
 
 # ---------------------------------------------------------------- checks
 
@@ -211,14 +205,26 @@ def test_parts_table_has_the_total(tmp_path):
 
 
 def test_secret_lines_exclude_lines_also_shown_to_students():
-    assert secret_lines(TOY) == {
+    secrets = secret_lines(TOY)
+    assert set(secrets) == {
         "return secret_answer(x)",
         "assert f(3) == 6, 'f(3) is wrong'",
     }
-    assert leaked_lines("  return secret_answer(x)\nother", TOY) == [
+    assert set(secret_lines(TOY, kinds={"HIDDEN TESTS"})) == {
+        "assert f(3) == 6, 'f(3) is wrong'"
+    }
+    assert leaked_lines("  return secret_answer(x)\nother", secrets) == [
         "return secret_answer(x)"
     ]
-    assert leaked_lines("x = np.asarray(x)\nassert f(1) == 2", TOY) == []
+    # Inside a longer line, with other spacing: found all the same.
+    assert leaked_lines("<pre>  return  secret_answer(x)</pre>", secrets) == [
+        "return secret_answer(x)"
+    ]
+    assert leaked_lines("x = np.asarray(x)\nassert f(1) == 2", secrets) == []
+    # What students see anyway, or could not learn from, is no secret.
+    assert secret_lines(TOY, shown="A hint: return secret_answer(x).") == {
+        "assert f(3) == 6, 'f(3) is wrong'": "cell 1"
+    }
 
 
 def test_notebook_text_includes_outputs():
@@ -281,7 +287,7 @@ def test_feedback_shows_messages_not_hidden_source():
     assert "Score: 1.5 / 3.5" in text.replace("<b>", "").replace("</b>", "")
     assert "assert f(1) == 2" in text  # the visible test
     assert "return 2 * x" in text  # the student's own code
-    assert leaked_lines(text, TOY) == []
+    assert leaked_lines(text, secret_lines(TOY)) == []
 
 
 def test_totals_sum_parts():

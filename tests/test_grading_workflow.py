@@ -29,14 +29,15 @@ from pathlib import Path
 
 import pytest
 
-from grading import sandbox
-from grading.assignment import leaked_lines, parts, secret_lines, with_answers
-from grading.autograde import autograde
-from grading.collect import collect_folder
-from grading.course import REPO, Course
-from grading.executor import Guarded
-from grading.feedback import write_feedback
-from grading.grades import write_csv
+from actzoo_grader import sandbox
+from actzoo_grader.assignment import parts
+from actzoo_grader.autograde import autograde
+from actzoo_grader.collect import collect_folder
+from actzoo_grader.course import REPO, Course
+from actzoo_grader.executor import Guarded
+from actzoo_grader.feedback import write_feedback
+from actzoo_grader.grades import write_csv
+from tests.notebooks import leaked_lines, secret_lines, with_answers
 
 pytestmark = pytest.mark.slow
 
@@ -154,31 +155,15 @@ def test_parts_csv_holds_each_parts_points(graded):
 def test_feedback_explains_without_showing_hidden_tests(graded):
     pages = {p.parents[1].name: html.unescape(p.read_text()) for p in graded["pages"]}
     assert sorted(pages) == ["ada", "ben", "cy", "dee"]
-    assert secret_lines(SOURCE)  # the check below can find something
+    # The student's own code may repeat solution lines (ada's is the
+    # solution); the secrets of the hidden test blocks must never appear.
+    hidden = secret_lines(SOURCE, kinds={"HIDDEN TESTS"})
+    assert hidden  # the check below can find something
     for student, text in pages.items():
-        # The student's own code may repeat solution lines (ada's is the
-        # solution); hidden test lines must never appear.
-        shown = _hidden_lines() & set(leaked_lines(text, SOURCE))
-        assert not shown, (student, sorted(shown)[:3])
+        shown = leaked_lines(text, hidden)
+        assert not shown, (student, shown[:3])
     assert "relu uses import torch (from torch)" in pages["dee"]
     assert "NotImplementedError" in pages["ben"]
-
-
-def _hidden_lines() -> set[str]:
-    """Return the lines of the source's hidden test blocks only."""
-    secret = secret_lines(SOURCE)
-    hidden: set[str] = set()
-    for cell in _load(SOURCE)["cells"]:
-        inside = False
-        for line in "".join(cell["source"]).splitlines():
-            text = line.strip()
-            if text == "### BEGIN HIDDEN TESTS":
-                inside = True
-            elif text == "### END HIDDEN TESTS":
-                inside = False
-            elif inside and text in secret:
-                hidden.add(text)
-    return hidden
 
 
 def test_the_makefile_targets_grade_three_students(tmp_path):

@@ -7,9 +7,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import probe, rebuild, sandbox
-from grading.course import REPO
-from grading.static_scan import static_findings
+from actzoo_grader import probe, rebuild, sandbox
+from actzoo_grader.course import REPO
+from actzoo_grader.static_scan import static_findings
 
 RELEASED = REPO / "exercises" / "ex1_activations" / "ex1_activations.ipynb"
 
@@ -120,7 +120,7 @@ def test_answers_keep_the_students_source_and_released_metadata(release):
 
 
 PROTECTED = {"np", "math", "assert_close", "call_quietly"}
-MODULES = {"np", "math", "numpy", "grading"}
+MODULES = {"np", "math", "numpy", "actzoo_grader"}
 
 
 @pytest.mark.parametrize(

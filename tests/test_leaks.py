@@ -1,178 +1,39 @@
 """No leaks: nothing from the solutions reaches the published site.
 
-Every line of ``solutions/*/*.ipynb`` that nbgrader withholds from students
+A line of ``solutions/*/*.ipynb`` that nbgrader withholds from students
 (between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, between ``###
 BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``, or a whole solution cell
-without markers) is a secret. The scanner looks for every secret in every
-file of the built site: pages, their ``_sources/``, downloads, the search
-index, scripts, JSON, notebooks and the members of zip archives, as raw
-text and as the text a reader or a program would get out of it (tags
-stripped and entities decoded for HTML, strings for JSON).
+without markers) is a secret unless students see it anyway: the
+definition, and that of a leak, are ``tests/notebooks.py``'s
+(``secret_lines``, ``leaked_lines``), the ones every leak check of the
+suite uses. The scanner looks for every secret in every file of the built
+site: pages, their ``_sources/``, downloads, the search index, scripts,
+JSON, notebooks and the members of zip archives, as raw text and as the
+text a reader or a program would get out of it (tags stripped and entities
+decoded for HTML, strings for JSON).
 """
 
 from __future__ import annotations
 
 import html
-import io
 import json
-import re
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
+
+from tests.notebooks import (
+    MIN_CHARS,
+    find_leaks,
+    public_text,
+    solution_secrets,
+    withheld_lines,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
-CHAPTERS = ROOT / "chapters"
-PACKAGE = ROOT / "src" / "actzoo"
-CONFIG = ROOT / "_config.yml"
-
-_KINDS = r"(?:SOLUTION|HIDDEN TESTS|MARK SCHEME)"
-BEGIN = re.compile(rf"^\s*#+\s*BEGIN {_KINDS}\s*$")
-END = re.compile(rf"^\s*#+\s*END {_KINDS}\s*$")
-#: A marker anywhere, on a line of its own as in a leaked cell or in
-#: prose: no page of the site spells them out (the instructor page
-#: describes them without doing so), so any occurrence is a leak.
-MARKER_LINE = re.compile(rf"(?:BEGIN|END) {_KINDS}")
-#: Secrets shorter than this (spaces not counted) are skipped: lines such
-#: as ``else:``, ``return out`` or ``x = x.T`` tell nothing about the answer
-#: and would match unrelated text in the theme's scripts.
-MIN_CHARS = 14
-TAG = re.compile(r"<[^>]*>")
-
-
-def normalise(text: str) -> str:
-    """Return ``text`` with every run of whitespace turned into one space."""
-    return " ".join(text.split())
-
-
-def cell_source(cell: dict) -> str:
-    """Return a notebook cell's source as one string."""
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
-def withheld_lines(cell: dict) -> list[str]:
-    """Return the lines of a cell that the student version does not show."""
-    lines = cell_source(cell).splitlines()
-    grader = cell.get("metadata", {}).get("nbgrader", {})
-    if grader.get("solution") and not any(BEGIN.match(x) for x in lines):
-        return lines  # nbgrader replaces the whole cell
-    withheld, inside = [], False
-    for line in lines:
-        if BEGIN.match(line):
-            inside = True
-        elif END.match(line):
-            inside = False
-        elif inside:
-            withheld.append(line)
-    return withheld
-
-
-def public_text() -> str:
-    """Return what students and readers already see, whitespace normalised.
-
-    That is every cell of the released exercise notebooks, every
-    chapter's source and the code of every ``actzoo`` module whose
-    highlighted source the site publishes (all but those listed under
-    ``source_links_withheld`` in ``_config.yml``), one line each. A withheld line that occurs anywhere in
-    it (``import numpy as np``, ``with torch.no_grad():``, a call a chapter
-    shows, an expression a hint spells out) gives nothing away, so it is not
-    a secret; without this filter the test would flag shared boilerplate
-    instead of leaks.
-    """
-    lines: list[str] = []
-    for path in sorted(EXERCISES.glob("*/*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            lines += cell_source(cell).splitlines()
-    for path in sorted(CHAPTERS.rglob("*.md")):
-        lines += path.read_text().splitlines()
-    withheld = set(
-        yaml.safe_load(CONFIG.read_text())["sphinx"]["config"].get(
-            "source_links_withheld", []
-        )
-    )
-    for path in sorted(PACKAGE.glob("*.py")):
-        if f"actzoo.{path.stem}" not in withheld:
-            lines += path.read_text().splitlines()
-    return "\n".join(normalise(line) for line in lines)
-
-
-def solution_secrets(solutions: Path = SOLUTIONS) -> dict[str, str]:
-    """Return ``{normalised secret line: notebook and cell it comes from}``."""
-    public = public_text()
-    secrets: dict[str, str] = {}
-    for path in sorted(solutions.glob("*/*.ipynb")):
-        for number, cell in enumerate(json.loads(path.read_text())["cells"]):
-            for line in withheld_lines(cell):
-                text = normalise(line)
-                if len(text.replace(" ", "")) < MIN_CHARS or text in public:
-                    continue
-                cell_id = cell.get("id", f"cell {number}")
-                secrets.setdefault(text, f"{path.relative_to(solutions)} [{cell_id}]")
-    return secrets
-
-
-def json_strings(value: object) -> Iterator[str]:
-    """Yield every string inside a decoded JSON value, keys included."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from json_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from json_strings(item)
-
-
-def readings(name: str, data: bytes) -> Iterator[tuple[str, str]]:
-    """Yield ``(where, text)`` for every way a file's content can be read.
-
-    Zip archives are opened and their members read in turn; binary files
-    (images, fonts) yield nothing.
-    """
-    if data[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in archive.namelist():
-                yield from readings(f"{name}!{member}", archive.read(member))
-        return
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return
-    yield name, text
-    suffix = Path(name).suffix.lower()
-    if suffix in {".html", ".htm", ".xml", ".svg"}:
-        yield f"{name} (text)", html.unescape(TAG.sub("", text))
-    payload = text
-    if suffix == ".js" and "setIndex(" in text:
-        payload = text[text.index("setIndex(") + 9 : text.rindex(")")]
-    if suffix in {".json", ".ipynb", ".map", ".js"}:
-        try:
-            decoded = json.loads(payload)
-        except ValueError:
-            return
-        yield f"{name} (strings)", "\n".join(json_strings(decoded))
-
-
-def find_leaks(site: Path, secrets: dict[str, str]) -> list[str]:
-    """Return one message per secret or marker line found under ``site``."""
-    leaks = []
-    for path in sorted(p for p in Path(site).rglob("*") if p.is_file()):
-        name = path.relative_to(site).as_posix()
-        for where, text in readings(name, path.read_bytes()):
-            for marker in MARKER_LINE.findall(text):
-                leaks.append(f"{where}: marker {marker.strip()!r}")
-            flat = normalise(text)
-            for secret, origin in secrets.items():
-                if secret in flat:
-                    leaks.append(f"{where}: {secret!r} from {origin}")
-    return leaks
 
 
 # ------------------------------------------------------------------ tests
@@ -220,6 +81,8 @@ def test_withheld_lines_follow_the_markers():
         "metadata": {"nbgrader": {"solution": True}},
     }
     assert withheld_lines(whole) == ["The answer is 42."]
+    assert withheld_lines(cell, kinds={"HIDDEN TESTS"}) == ["assert hidden()"]
+    assert withheld_lines(whole, kinds={"HIDDEN TESTS"}) == []
 
 
 def test_shared_lines_are_not_secrets(secrets):
@@ -235,6 +98,19 @@ def test_released_exercises_hold_no_secret(secrets, tmp_path):
     for path in EXERCISES.glob("*/*.ipynb"):
         shutil.copy(path, tmp_path / path.name)
     assert find_leaks(tmp_path, secrets) == []
+
+
+def test_scanner_finds_a_secret_in_a_released_notebook(secrets, tmp_path):
+    # The released notebooks are not "what students see" to the scanner
+    # (that is read from the sources), so a secret a release let through
+    # is found.
+    path = EXERCISES / "ex2_dead_units" / "ex2_dead_units.ipynb"
+    notebook = json.loads(path.read_text())
+    secret = a_secret(secrets, "ex2_dead_units/")
+    notebook["cells"][-1]["source"] = f"{secret}\n"
+    (tmp_path / path.name).write_text(json.dumps(notebook, indent=1))
+    leaks = find_leaks(tmp_path, secrets)
+    assert leaks and all(secret in leak for leak in leaks), leaks
 
 
 def test_scanner_finds_a_highlighted_solution_line(secrets, tmp_path):

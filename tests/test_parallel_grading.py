@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from grading import sandbox
-from grading.autograde import Progress, autograde
-from grading.course import Course
-from grading.grades import part_scores
+from actzoo_grader import sandbox
+from actzoo_grader.autograde import Progress, autograde
+from actzoo_grader.course import Course
+from actzoo_grader.grades import part_scores
 
 # The submissions are built as in the attack suite.
 _spec = importlib.util.spec_from_file_location(

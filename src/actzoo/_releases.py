@@ -16,7 +16,7 @@ RELEASES = {
                 {
                     'grade_id': 'setup',
                     'role': 'given',
-                    'sha256': '7ab6863fd53a88767fcc1f7fdb33684e0cddf39f7698abca4077fb1a05d07d4a',
+                    'sha256': '7944a27038d700a91cdc3f4e18c71c352b5b8d4275dd797ac5f5e722d8c71f1c',
                     'cell_type': 'code',
                     'flags': [False, False, True, None, False],
                     'source': (
@@ -24,7 +24,7 @@ RELEASES = {
                         '\n'
                         'import numpy as np\n'
                         '\n'
-                        'from grading.checks import assert_close, assert_dtype_shape, call_quietly'
+                        'from actzoo_grader.checks import assert_close, assert_dtype_shape, call_quietly'
                     ),
                 },
                 {
@@ -241,7 +241,7 @@ RELEASES = {
                 {
                     'grade_id': 'setup',
                     'role': 'given',
-                    'sha256': '21fdc1025091b8525bf67054054a5cbcb18717187356bba5ae565853371b28f7',
+                    'sha256': '6212a6d91ef1a1ed777c636945ea32d1baf1b96566fd0710e1d350a5745b629d',
                     'cell_type': 'code',
                     'flags': [False, False, True, None, False],
                     'source': (
@@ -249,7 +249,7 @@ RELEASES = {
                         '\n'
                         'import numpy as np\n'
                         '\n'
-                        'from grading.checks import assert_close'
+                        'from actzoo_grader.checks import assert_close'
                     ),
                 },
                 {
@@ -362,7 +362,7 @@ RELEASES = {
                 {
                     'grade_id': 'setup',
                     'role': 'given',
-                    'sha256': '627f19c505d57a0f329df109f97c1e0ee3f35cb82d404e3c4375a90ec787c4c1',
+                    'sha256': '60554c384072762a51c559ecccba3ffb4411860a4e54e13ec6a7121bc5607b71',
                     'cell_type': 'code',
                     'flags': [False, False, True, None, False],
                     'source': (
@@ -370,7 +370,7 @@ RELEASES = {
                         '\n'
                         'import numpy as np\n'
                         '\n'
-                        'from grading.checks import assert_close\n'
+                        'from actzoo_grader.checks import assert_close\n'
                         '\n'
                         '\n'
                         'def Phi(x):\n'
@@ -495,7 +495,7 @@ RELEASES = {
                 {
                     'grade_id': 'setup',
                     'role': 'given',
-                    'sha256': '50b5324b8d7a36551260b09b1309cf8b6e86c9f4b8b419f7a59abcc8974d8109',
+                    'sha256': 'a0fb1e6a4bac37bce0c1b873cabecae853c937d31a8ba6c4343801763951ca69',
                     'cell_type': 'code',
                     'flags': [False, False, True, None, False],
                     'source': (
@@ -504,7 +504,7 @@ RELEASES = {
                         'import numpy as np\n'
                         '\n'
                         'from actzoo import elu, elu_grad, relu, relu_grad\n'
-                        'from grading.checks import assert_close'
+                        'from actzoo_grader.checks import assert_close'
                     ),
                 },
                 {
@@ -609,7 +609,7 @@ RELEASES = {
                 {
                     'grade_id': 'setup',
                     'role': 'given',
-                    'sha256': '55cf1bef215e83cd04ced2348558a7b6072cd099a22ea467425395f824584204',
+                    'sha256': '0c39dbc9316a9ef37bf8cb390e13cb3ed2d86ba385dffba9e56256ba7c7759ba',
                     'cell_type': 'code',
                     'flags': [False, False, True, None, False],
                     'source': (
@@ -621,7 +621,7 @@ RELEASES = {
                         'from actzoo.landscapes import random_direction, weights_of\n'
                         'from actzoo.models import MLP\n'
                         'from actzoo.training import train\n'
-                        'from grading.checks import assert_close\n'
+                        'from actzoo_grader.checks import assert_close\n'
                         '\n'
                         '# Small networks: one thread is fastest, and sums come out the same on\n'
                         '# every machine.\n'
@@ -780,7 +780,7 @@ RELEASES = {
                 {
                     'grade_id': 'setup',
                     'role': 'given',
-                    'sha256': 'd617b9f371e4cf367ddf2f353e85a4dd8101025e31f1e0198d1e2984711eeb85',
+                    'sha256': 'c57a9769a781f64b24b16d0c9ea83e7556667cfb9b91b751837a3cc3d9b1f6e1',
                     'cell_type': 'code',
                     'flags': [False, False, True, None, False],
                     'source': (
@@ -788,7 +788,7 @@ RELEASES = {
                         '\n'
                         'import numpy as np\n'
                         '\n'
-                        'from grading.checks import assert_close\n'
+                        'from actzoo_grader.checks import assert_close\n'
                         '\n'
                         '_erfc = np.frompyfunc(math.erfc, 1, 1)\n'
                         '\n'

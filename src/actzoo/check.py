@@ -16,8 +16,9 @@ It needs the notebook only, not the course's repository: what the released
 notebooks look like (each test cell's ID, points and a SHA-256 of its
 source, and the source of the read-only cells, which every student has
 anyway) ships with ``actzoo``, in ``actzoo/_releases.py``, generated from
-``exercises/`` by ``python -m actzoo.check --write-manifest exercises``
-whenever the exercises are released again.
+``exercises/`` whenever the exercises are released again: the
+instructors' release step (``make release``) writes it, and so does
+``python -m actzoo.check --write-manifest exercises``.
 
 * :func:`check_notebook` runs the check and returns a :class:`CheckReport`,
   with a :class:`PartResult` per part and a :class:`CellState` per
@@ -405,6 +406,37 @@ def release_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
             "notebook <name>/<name>.ipynb"
         )
     return {"course": COURSE, "format": MANIFEST_FORMAT, "assignments": assignments}
+
+
+def write_manifest(
+    folder: str | os.PathLike[str], module: str | os.PathLike[str] | None = None
+) -> Path:
+    """(Instructors) Write the manifest module from the released notebooks.
+
+    What ``python -m actzoo.check --write-manifest FOLDER`` runs, and the
+    grader's release step (``python -m actzoo_grader release``) after it
+    writes ``exercises/``: the module holds :func:`release_manifest` of
+    ``folder``. Returns the path written, ``module`` or by default this
+    package's ``actzoo/_releases.py``.
+    """
+    path = _MANIFEST_MODULE if module is None else Path(module)
+    path.write_text(_manifest_module(release_manifest(folder)), encoding="utf-8")
+    return path
+
+
+def manifest_is_current(
+    folder: str | os.PathLike[str], module: str | os.PathLike[str] | None = None
+) -> bool:
+    """(Instructors) Return whether the manifest module is in step with ``folder``.
+
+    It is when it holds exactly what :func:`write_manifest` would write
+    from ``folder``; a missing module is not.
+    """
+    path = _MANIFEST_MODULE if module is None else Path(module)
+    if not path.is_file():
+        return False
+    written = _manifest_module(release_manifest(folder))
+    return path.read_text(encoding="utf-8") == written
 
 
 def load_manifest() -> dict[str, Any]:
@@ -1078,12 +1110,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(stop.code or 0)
     try:
         if args.write_manifest is not None:
-            manifest = release_manifest(args.write_manifest)
-            _MANIFEST_MODULE.write_text(_manifest_module(manifest), encoding="utf-8")
-            print(
-                f"check: wrote {_MANIFEST_MODULE} ("
-                f"{len(manifest['assignments'])} assignments)"
-            )
+            path = write_manifest(args.write_manifest)
+            count = len(release_manifest(args.write_manifest)["assignments"])
+            print(f"check: wrote {path} ({count} assignments)")
             return 0
         if args.notebook is None:
             parser.error("give the notebook to check")

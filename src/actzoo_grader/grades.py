@@ -12,7 +12,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.course import Course, nbgrader_environment
+from actzoo_grader.course import Course, nbgrader_environment
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grading.assignment import source_text, title_of
-from grading.course import Course
-from grading.grades import PartScore, part_scores
+from actzoo_grader.assignment import source_text, title_of
+from actzoo_grader.course import Course
+from actzoo_grader.grades import PartScore, part_scores
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 

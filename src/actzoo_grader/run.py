@@ -1,14 +1,14 @@
 """Return a notebook executed under guard: bounded, probed, canary-checked.
 
 :func:`run_notebook` executes a sanitized notebook (see
-:func:`grading.rebuild.sanitize`) cell by cell in a fresh kernel, in a
-sandbox (:mod:`grading.sandbox`) unless told otherwise, and decides from
+:func:`actzoo_grader.rebuild.sanitize`) cell by cell in a fresh kernel, in a
+sandbox (:mod:`actzoo_grader.sandbox`) unless told otherwise, and decides from
 outside the kernel which test cells really passed:
 
 - before anything runs, the student's cells are read
-  (:func:`grading.static_scan.static_findings`); the first one that
+  (:func:`actzoo_grader.static_scan.static_findings`); the first one that
   reaches for the test machinery voids every test from it on;
-- before each test cell a probe (:mod:`grading.probe`) reports the
+- before each test cell a probe (:mod:`actzoo_grader.probe`) reports the
   kernel's hooks and the functions of the modules the tests use; any
   change since the kernel started voids that test and every later one;
 - each test cell ends with a random canary; a cell whose output lacks it
@@ -43,11 +43,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
-from grading import sandbox
-from grading.findings import Finding
-from grading.probe import compare_probes, probe_source, read_probe
-from grading.rebuild import KEY, cell_label, role
-from grading.static_scan import bound_names, imported_modules, static_findings
+from actzoo_grader import sandbox
+from actzoo_grader.findings import Finding
+from actzoo_grader.probe import compare_probes, probe_source, read_probe
+from actzoo_grader.rebuild import KEY, cell_label, role
+from actzoo_grader.static_scan import bound_names, imported_modules, static_findings
 
 #: ``ename`` of the error output that marks a voided test cell.
 INTEGRITY_ERROR = "GradingIntegrityError"

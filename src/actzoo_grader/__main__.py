@@ -1,8 +1,9 @@
-"""The instructor's command line: ``python -m grading <step> ...``.
+"""The instructor's command line: ``python -m actzoo_grader <step> ...``.
 
 Steps, in the order of a term:
 
-``release``    regenerate ``exercises/`` from ``solutions/`` (``--check``
+``release``    regenerate ``exercises/`` from ``solutions/``, then the
+               students' check's manifest from ``exercises/`` (``--check``
                only reports differences and fails if there are any)
 ``collect``    copy submissions into the course folder, from a folder
                ``<student>/<assignment>/<notebook>.ipynb`` or an LMS zip
@@ -22,14 +23,14 @@ import os
 import sys
 from pathlib import Path
 
-from grading.course import REPO, Course
-from grading.sandbox import Limits
+from actzoo_grader.course import REPO, Course, manifest_module
+from actzoo_grader.sandbox import Limits
 
 
 def _course(args: argparse.Namespace) -> Course:
     if not args.course:
         raise SystemExit(
-            "grading: give the course folder with --course DIR "
+            "actzoo_grader: give the course folder with --course DIR "
             "or the ACTZOO_COURSE environment variable"
         )
     return Course(root=Path(args.course))
@@ -40,14 +41,14 @@ def _assignments(course: Course, names: list[str]) -> list[str]:
 
 
 def _autograde(course: Course, args: argparse.Namespace) -> int:
-    from grading.autograde import SandboxUnavailable, autograde
-    from grading.executor import Executor, Guarded, LocalKernel
+    from actzoo_grader.autograde import SandboxUnavailable, autograde
+    from actzoo_grader.executor import Executor, Guarded, LocalKernel
 
     executor: Executor
     if args.plain:
         executor = LocalKernel(timeout=args.timeout)
         print(
-            "grading: PLAIN nbgrader execution: student code runs "
+            "actzoo_grader: PLAIN nbgrader execution: student code runs "
             "unisolated and unchecked",
             file=sys.stderr,
         )
@@ -60,7 +61,7 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
         )
         if args.no_sandbox:
             print(
-                "grading: WARNING: NO SANDBOX. Student code runs as "
+                "actzoo_grader: WARNING: NO SANDBOX. Student code runs as "
                 f"{os.environ.get('USER', 'this user')} and can read and "
                 "change everything this user can, the gradebook and "
                 "solutions/ included. Tampering with the tests is still "
@@ -73,7 +74,7 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
             result = autograde(course, name, args.students, executor, jobs=args.jobs)
         except SandboxUnavailable as exc:
             print(
-                f"grading: cannot make sandboxes: {exc}.\nInstall "
+                f"actzoo_grader: cannot make sandboxes: {exc}.\nInstall "
                 "bubblewrap and grade as root, or pass --no-sandbox to "
                 "grade without isolation.",
                 file=sys.stderr,
@@ -98,7 +99,7 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run one step of the workflow; return the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m grading", description=__doc__.splitlines()[0]
+        prog="python -m actzoo_grader", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "--course",
@@ -107,12 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     steps = parser.add_subparsers(dest="step", required=True)
 
-    p = steps.add_parser("release", help="regenerate exercises/")
+    p = steps.add_parser(
+        "release", help="regenerate exercises/ and the students' check's manifest"
+    )
     p.add_argument("assignments", nargs="*")
     p.add_argument(
         "--check",
         action="store_true",
-        help="only report how exercises/ differs from a release",
+        help="only report how exercises/ and the manifest differ from a release",
     )
 
     p = steps.add_parser("collect", help="copy submissions in")
@@ -169,37 +172,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.step == "release":
-        from grading.release import release, release_differences
+        from actzoo_grader.release import release, release_differences
 
         if args.check:
             problems = release_differences(args.assignments or None, REPO)
             for line in problems:
                 print(line)
             print(
-                "exercises/ matches a fresh release"
+                "exercises/ and the manifest match a fresh release"
                 if not problems
                 else f"{len(problems)} file(s) differ"
             )
             return 1 if problems else 0
         for path in release(args.assignments or None, REPO):
             print(f"released {path.relative_to(REPO)}")
+        print(f"wrote {manifest_module(REPO).relative_to(REPO)}")
         return 0
 
     course = _course(args)
     if args.step == "collect":
-        from grading.collect import collect_folder, collect_zip
+        from actzoo_grader.collect import collect_folder, collect_zip
 
         try:
             if args.source.suffix == ".zip":
                 if not args.assignment:
-                    raise SystemExit("grading collect: a zip needs --assignment")
+                    raise SystemExit("actzoo_grader collect: a zip needs --assignment")
                 result = collect_zip(course, args.source, args.assignment)
             else:
                 result = collect_folder(course, args.source, args.assignment)
         except (ValueError, FileNotFoundError) as exc:
             # A refused collection (an empty name, two names with one id)
             # copies nothing; the message names the files.
-            print(f"grading collect: nothing collected: {exc}", file=sys.stderr)
+            print(f"actzoo_grader collect: nothing collected: {exc}", file=sys.stderr)
             return 2
         for line in result.notes:
             print(f"note: {line}")
@@ -215,13 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         return _autograde(course, args)
 
     if args.step == "grades":
-        from grading.grades import write_csv
+        from actzoo_grader.grades import write_csv
 
         for path in write_csv(course, args.out):
             print(f"wrote {path}")
         return 0
 
-    from grading.feedback import write_feedback
+    from actzoo_grader.feedback import write_feedback
 
     for name in _assignments(course, args.assignments):
         pages = write_feedback(course, name)

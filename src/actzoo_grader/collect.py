@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.course import Course
+from actzoo_grader.course import Course
 
 #: The longest notebook that is copied, in bytes; larger ones are skipped.
 MAX_NOTEBOOK_BYTES = 50 * 2**20

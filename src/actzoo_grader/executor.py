@@ -3,8 +3,9 @@
 :class:`Guarded` is the executor the course uses: every notebook is
 rebuilt on its release, run in a throwaway folder inside a bubblewrap
 sandbox with limits, probed for tampering and canary-checked
-(:mod:`grading.rebuild`, :mod:`grading.static_scan`, :mod:`grading.probe`,
-:mod:`grading.run`, :mod:`grading.sandbox`).
+(:mod:`actzoo_grader.rebuild`, :mod:`actzoo_grader.static_scan`,
+:mod:`actzoo_grader.probe`, :mod:`actzoo_grader.run`,
+:mod:`actzoo_grader.sandbox`).
 :class:`LocalKernel` is plain nbgrader execution, kept to measure what the
 guard costs and for trusted notebooks; it protects nothing.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from traitlets.config import Config
 
-from grading.sandbox import Limits
+from actzoo_grader.sandbox import Limits
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Guarded:
     def __post_init__(self) -> None:
         if not isinstance(self.limits, Limits):
             raise TypeError(
-                f"limits must be grading.sandbox.Limits, "
+                f"limits must be actzoo_grader.sandbox.Limits, "
                 f"got {type(self.limits).__name__}"
             )
 
@@ -77,6 +78,6 @@ class LocalKernel:
         config.Execute.allow_errors = True
 
 
-#: The executors :func:`grading.autograde.autograde` knows; it grades with
+#: The executors :func:`actzoo_grader.autograde.autograde` knows; it grades with
 #: the guarded pipeline or with nbgrader's own, by which one it is given.
 Executor = Guarded | LocalKernel

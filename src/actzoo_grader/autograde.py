@@ -5,8 +5,8 @@ still land in one gradebook exactly as if graded one at a time:
 
 1. **Run** (in parallel, ``jobs`` worker processes). Each submission's
    notebook is rebuilt on the release with the hidden tests put back
-   (:func:`grading.rebuild.sanitize`), then executed under guard in a
-   sandbox (:func:`grading.run.run_notebook`). Workers never touch the
+   (:func:`actzoo_grader.rebuild.sanitize`), then executed under guard in a
+   sandbox (:func:`actzoo_grader.run.run_notebook`). Workers never touch the
    gradebook; each writes the executed notebook and a JSON report to a
    staging folder of the course.
 2. **Store** (in this process, one submission at a time, as runs finish).
@@ -36,12 +36,12 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from grading import sandbox
-from grading.course import Course, nbgrader_environment
-from grading.executor import Executor, Guarded, LocalKernel
-from grading.rebuild import KEY, is_test, read_notebook, role, sanitize
-from grading.run import run_notebook
-from grading.static_scan import imported_modules
+from actzoo_grader import sandbox
+from actzoo_grader.course import Course, nbgrader_environment
+from actzoo_grader.executor import Executor, Guarded, LocalKernel
+from actzoo_grader.rebuild import KEY, is_test, read_notebook, role, sanitize
+from actzoo_grader.run import run_notebook
+from actzoo_grader.static_scan import imported_modules
 
 
 class SandboxUnavailable(RuntimeError):
@@ -366,8 +366,8 @@ def autograde(
     students
         Whom to grade; every student with a submission when None.
     executor
-        :class:`grading.executor.Guarded` (the default) or plain nbgrader
-        execution, :class:`grading.executor.LocalKernel`.
+        :class:`actzoo_grader.executor.Guarded` (the default) or plain nbgrader
+        execution, :class:`actzoo_grader.executor.LocalKernel`.
     jobs
         Submissions run at once (guarded executor only).
     progress

@@ -2,10 +2,13 @@
 
 ``nbgrader generate_assignment`` removes the solutions and the hidden tests
 from each source notebook and locks the test cells. :func:`release` writes
-the result to the repository's ``exercises/``; :func:`release_differences`
-regenerates into a temporary folder and lists what differs from the
-committed files, so a test (and ``make release``) can prove that
-``exercises/`` is exactly what generation produces.
+the result to the repository's ``exercises/`` and then what the students'
+check knows of the release (``src/actzoo/_releases.py``, written by
+:func:`actzoo.check.write_manifest` from ``exercises/``), so the two stay in
+step; :func:`release_differences` regenerates into a temporary folder and
+lists what differs from the committed files, the manifest included, so a
+test (and ``make release-check``) can prove that ``exercises/`` and the
+manifest are exactly what a release produces.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grading.course import (
+from actzoo.check import manifest_is_current, write_manifest
+from actzoo_grader.course import (
     REPO,
     Course,
     exercises_folder,
+    manifest_module,
     nbgrader_environment,
     solutions_folder,
 )
-from grading.course import assignments as list_assignments
+from actzoo_grader.course import assignments as list_assignments
 
 
 def generate(assignment: str, dest: Path, repo: Path = REPO) -> Path:
@@ -35,7 +40,7 @@ def generate(assignment: str, dest: Path, repo: Path = REPO) -> Path:
     from nbgrader.coursedir import CourseDirectory
 
     dest = Path(dest)
-    with tempfile.TemporaryDirectory(prefix="grading-release-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="actzoo-grader-release-") as tmp:
         course = Course(root=Path(tmp), repo=repo)
         course.notebooks(assignment)  # a clear error for an unknown name
         config = course.config(assignment_id=assignment)
@@ -54,11 +59,15 @@ def release(assignments: list[str] | None = None, repo: Path = REPO) -> list[Pat
     """Return the regenerated ``exercises/<assignment>`` folders.
 
     Every assignment in ``solutions/`` is released when ``assignments`` is
-    None or empty.
+    None or empty. Then the students' check's manifest
+    (:func:`~actzoo_grader.course.manifest_module`) is written again from
+    the whole of ``exercises/``.
     """
     repo = Path(repo)
     names = assignments or list_assignments(solutions_folder(repo))
-    return [generate(name, exercises_folder(repo), repo=repo) for name in names]
+    folders = [generate(name, exercises_folder(repo), repo=repo) for name in names]
+    write_manifest(exercises_folder(repo), manifest_module(repo))
+    return folders
 
 
 def release_differences(
@@ -66,18 +75,33 @@ def release_differences(
 ) -> list[str]:
     """Return the files of ``exercises/`` that differ from a fresh release.
 
-    Each entry is ``"<assignment>/<file>: <what differs>"``; an empty list
-    means the committed student notebooks are exactly what generation
-    makes.
+    Each entry is ``"<assignment>/<file>: <what differs>"``, and one more
+    names the students' check's manifest when it is not what
+    :func:`release` would write (from ``exercises/`` with these
+    assignments released afresh); an empty list means the committed
+    student notebooks and the manifest are exactly what a release makes.
     """
     repo = Path(repo)
     committed = exercises_folder(repo)
     problems: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="grading-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="actzoo-grader-check-") as tmp:
         names = assignments or list_assignments(solutions_folder(repo))
+        # exercises/ as release() would leave it: the committed folders,
+        # these assignments replaced by fresh ones.
+        released = Path(tmp) / "released"
+        if committed.is_dir():
+            shutil.copytree(committed, released)
         for name in names:
             fresh = generate(name, Path(tmp) / "fresh", repo=repo)
             problems += _compare(fresh, committed / name, name)
+            shutil.rmtree(released / name, ignore_errors=True)
+            shutil.copytree(fresh, released / name)
+        module = manifest_module(repo)
+        if not manifest_is_current(released, module):
+            problems.append(
+                f"{module.relative_to(repo)}: out of step with the release "
+                "(make release writes it)"
+            )
     return problems
 
 

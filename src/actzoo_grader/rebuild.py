@@ -9,7 +9,7 @@ cell comes back from the release (deleted ones are put back in place), and
 edited, re-tagged, duplicated or deleted test cells are recorded as
 tampering. Each rebuilt cell carries its :func:`role` (``test``,
 ``given`` or ``student``) under the metadata key :data:`KEY`, which the
-later layers (:mod:`grading.static_scan`, :mod:`grading.run`) read.
+later layers (:mod:`actzoo_grader.static_scan`, :mod:`actzoo_grader.run`) read.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from grading.findings import Finding
+from actzoo_grader.findings import Finding
 
 #: Metadata key where the grader keeps its own notes on a sanitized cell.
 KEY = "actzoo"

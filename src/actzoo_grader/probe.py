@@ -1,7 +1,7 @@
 """Return the kernel probe: code that reports the test machinery's state.
 
-Whatever the reading of the cells (:mod:`grading.static_scan`) misses is
-caught at run time: :func:`grading.run.run_notebook` runs the code of
+Whatever the reading of the cells (:mod:`actzoo_grader.static_scan`) misses is
+caught at run time: :func:`actzoo_grader.run.run_notebook` runs the code of
 :func:`probe_source` in the kernel before any student code and before
 every test cell. It prints, after a random tag, the kernel's IPython
 hooks and transformers, ``sys`` hooks, threads, and the identity of every

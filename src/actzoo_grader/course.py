@@ -25,7 +25,7 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-#: The repository this package was installed from (``src/grading/..``).
+#: The repository this package was installed from (``src/actzoo_grader/..``).
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -97,7 +97,7 @@ class Course:
         """Return the course folder's private release, ``<root>/exercises``.
 
         nbgrader generates it here (its ``release_directory``) when
-        :func:`grading.autograde.prepare` records an assignment.
+        :func:`actzoo_grader.autograde.prepare` records an assignment.
         """
         return self.root / release_name(self.repo)
 
@@ -229,6 +229,15 @@ def release_name(repo: Path = REPO) -> str:
 def exercises_folder(repo: Path = REPO) -> Path:
     """Return the repository's committed release, ``<repo>/exercises``."""
     return Path(repo) / release_name(repo)
+
+
+def manifest_module(repo: Path = REPO) -> Path:
+    """Return what the students' check knows of the release.
+
+    That is ``<repo>/src/actzoo/_releases.py``, written by
+    :func:`actzoo.check.write_manifest` from ``exercises/``.
+    """
+    return Path(repo) / "src" / "actzoo" / "_releases.py"
 
 
 def assignments(solutions: Path) -> list[str]:

@@ -161,13 +161,13 @@ def readable_roots() -> list[Path]:
 
     These are the interpreter's installation, the virtual environment and
     the folders of packages installed in editable mode (``src/`` of this
-    repository, which holds ``actzoo`` and ``grading`` but no solution).
+    repository, which holds ``actzoo`` and ``actzoo_grader`` but no solution).
     """
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
     import actzoo
-    import grading
+    import actzoo_grader
 
-    for package in (actzoo, grading):
+    for package in (actzoo, actzoo_grader):
         assert package.__file__ is not None  # regular packages, not namespaces
         roots.add(Path(package.__file__).resolve().parents[1])
     system = (Path("/usr"), Path("/etc"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from grading.findings import Finding
+from actzoo_grader.findings import Finding
 
 #: Names whose use in a student's cell reaches for the test machinery.
 HOOK_NAMES = frozenset(

@@ -1,0 +1,57 @@
+"""actzoo_grader: the instructor's workflow around nbgrader for The Activation Zoo.
+
+The steps, each a module named for what it does:
+
+* :mod:`actzoo_grader.release` regenerates the student notebooks in
+  ``exercises/`` from the source notebooks in ``solutions/``, and what the
+  students' check (:mod:`actzoo.check`) knows of them;
+* :mod:`actzoo_grader.collect` copies submissions into a course folder,
+  from a folder laid out as ``<student>/<assignment>/<notebook>.ipynb`` or
+  from the zip of files a learning management system exports;
+* :mod:`actzoo_grader.autograde` runs the hidden tests, through an
+  executor from :mod:`actzoo_grader.executor` that decides where student
+  code runs;
+* :mod:`actzoo_grader.grades` exports the scores as CSV;
+* :mod:`actzoo_grader.feedback` writes one HTML page per student and
+  notebook with the scores and the test messages, never the hidden tests'
+  source.
+
+:mod:`actzoo_grader.course` holds the folders everything works in,
+:mod:`actzoo_grader.assignment` reads the parts and points of an
+assignment, and :mod:`actzoo_grader.checks` holds the checks the
+exercises' tests call.
+Run ``python -m actzoo_grader --help`` for the command line.
+
+Plain nbgrader trusts the submitted notebook more than it should: a
+``skip-execution`` tag makes a test cell run nothing and score full marks,
+a deleted or re-tagged test cell is silently missing, and code in an
+earlier cell can rewrite later cells (an IPython input transformer) or
+what the tests rely on (``np.allclose``, the course's ``assert_close``, an
+object whose ``==`` is always true). Autograding closes those holes in
+three layers, all decided *outside* the kernel:
+
+1. :mod:`actzoo_grader.rebuild` rebuilds the notebook on the release:
+   every tag and every piece of metadata but nbgrader's own is dropped,
+   every test cell and every given cell comes back from the release
+   (deleted ones are put back in place), and edited, re-tagged, duplicated
+   or deleted test cells are recorded as tampering.
+2. :mod:`actzoo_grader.static_scan` reads the student's own cells (never
+   runs them) and records code that reaches for the test machinery: IPython
+   transformers and hooks, trace functions, rebinding a name the given
+   cells define (``assert_close``), assigning to an attribute of a module
+   (``np.allclose = ...``), dynamic code (``exec``, ``globals()``), and
+   comparison dunders such as an ``__eq__`` that is always true.
+3. At run time, :mod:`actzoo_grader.run` runs the code of
+   :mod:`actzoo_grader.probe` before every test cell: it reports the
+   kernel's hooks and the identity of every function of the modules the
+   tests use, and the grader compares each report with the one taken before
+   any student code ran. Each test cell also ends with a random *canary*
+   that the grader looks for in the cell's output: a cell that was skipped,
+   rewritten or cut short does not print it. The kernel runs in a sandbox
+   (:mod:`actzoo_grader.sandbox`).
+
+A test cell that runs after tampering scores no points, and the grader's
+report names what was detected (:class:`actzoo_grader.findings.Finding`).
+"""
+
+__version__ = "0.1.0"
