@@ -243,7 +243,7 @@ def random_network_gradient_norms(
 
     Examples
     --------
-    >>> norms = random_network_gradient_norms("relu", 64, 5, gain=2.0, seed=0)
+    >>> norms = random_network_gradient_norms("relu", 64, 5, gain=2.0)
     >>> norms.shape
     (5,)
     """
