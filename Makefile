@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 # and otherwise returns at once.
 STAMP  := venv
 
-.PHONY: help venv book pdf test test-fast lint bench lab lock clean
+.PHONY: help venv book pdf test test-fast lint bench lab lock clean public
 
 help:
 	@echo "make book       build the book into _build/html (sets up .venv first)"
@@ -19,6 +19,8 @@ help:
 	@echo "make lint       ruff (lint and layout) and mypy on src/, as make test runs them"
 	@echo "make bench      run the benchmarks and print their tables"
 	@echo "make lab        open JupyterLab in the course environment on the exercises"
+	@echo "make public     the public edition (no solutions/, no hidden test) in OUT"
+	@echo "                (default _build/public), from the last commit"
 	@echo "make clean      remove _build (keeps .venv)"
 	@echo
 	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course):"
@@ -76,6 +78,14 @@ lock: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# The public edition: what the site links as the repository and what wheels
+# and sdists are built from; the committed tree without solutions/, tests/
+# and what else only instructors keep, scanned for leaks.
+OUT ?= _build/public
+
+public: $(STAMP)
+	$(PY) scripts/public_edition.py --replace "$(OUT)"
 
 # --- Grading (instructors): python -m actzoo_grader, see src/actzoo_grader. --
 # COURSE is the working folder for submissions, the gradebook, grades and
