@@ -7,17 +7,22 @@
 - The wheel holds the package and nothing instructors keep to themselves,
   and installs with plain ``pip`` and its light dependencies into a fresh
   environment on 3.12 and 3.13 (skipped, with the reason, where pyenv has
-  no such Python), where the same no-PyTorch checks pass.
+  no such Python), where the same no-PyTorch checks pass, ``import torch``
+  fails, and the NumPy-only exercises (1 to 4), their answers filled in,
+  pass their visible tests run as plain scripts. The test prints (``-s``)
+  how long making that environment took and its size on disk.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -25,11 +30,21 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from tests.notebooks import cell_source, with_answers
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements-lock.txt"
 SUPPORTED = ("3.11.0", "3.12.0", "3.13.0")
 #: Interpreters of the light-install test, by the version pyenv names them.
 PYENV_VERSIONS = ("3.12.1", "3.13.0")
+#: The exercises that need only NumPy (and the light core): they run on a
+#: light install.
+LIGHT_EXERCISES = (
+    "ex1_activations",
+    "ex2_dead_units",
+    "ex3_statistics",
+    "ex4_gradient_flow",
+)
 
 #: Run in a fresh interpreter in which ``import torch`` fails as it does
 #: where PyTorch is not installed (``None`` in ``sys.modules``).
@@ -169,6 +184,46 @@ def test_wheel_holds_the_package_and_no_solutions(wheel):
         assert "BEGIN SOLUTION" not in text, name
 
 
+def solved_script(name: str) -> str:
+    """Return exercise ``name``'s released code cells, answers filled in.
+
+    The cells are joined into one plain script (IPython's ``%`` and ``!``
+    lines dropped), so that the visible tests, asserts that raise on
+    failure, make it exit non-zero.
+    """
+    notebook = with_answers(
+        ROOT / "solutions" / name / f"{name}.ipynb",
+        ROOT / "exercises" / name / f"{name}.ipynb",
+    )
+    cells = [
+        "\n".join(
+            line
+            for line in cell_source(cell).splitlines()
+            if not line.lstrip().startswith(("%", "!"))
+        )
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+    ]
+    return "\n\n".join(cells) + "\n"
+
+
+@pytest.mark.parametrize("name", LIGHT_EXERCISES)
+def test_light_exercises_import_no_torch(name):
+    released = json.loads(
+        (ROOT / "exercises" / name / f"{name}.ipynb").read_text(encoding="utf-8")
+    )
+    code = "\n".join(
+        cell_source(c) for c in released["cells"] if c["cell_type"] == "code"
+    )
+    assert "torch" not in code
+    assert "import numpy as np" in solved_script(name)
+
+
+def disk_usage(path: Path) -> int:
+    """Return the bytes the files under ``path`` take, as ``du -s`` counts."""
+    return sum(p.lstat().st_blocks * 512 for p in path.rglob("*") if not p.is_symlink())
+
+
 def pyenv_python(version: str) -> Path | None:
     root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     path = root / "versions" / version / "bin" / "python"
@@ -182,6 +237,7 @@ def test_wheel_installs_light_on_newer_python(version, wheel, tmp_path):
     if python is None:
         pytest.skip(f"pyenv has no Python {version} on this machine")
     venv = tmp_path / "venv"
+    started = time.perf_counter()
     subprocess.run([str(python), "-m", "venv", str(venv)], check=True)
     vpy = venv / "bin" / "python"
     install = subprocess.run(
@@ -198,6 +254,11 @@ def test_wheel_installs_light_on_newer_python(version, wheel, tmp_path):
         text=True,
     )
     assert install.returncode == 0, install.stderr[-2000:]
+    seconds = time.perf_counter() - started
+    print(
+        f"\nlight environment on Python {version}: created and installed in "
+        f"{seconds:.1f} s, {disk_usage(venv) / 2**20:.0f} MiB on disk"
+    )
     listed = subprocess.run(
         [str(vpy), "-m", "pip", "list", "--format=freeze"],
         capture_output=True,
@@ -219,4 +280,25 @@ def test_wheel_installs_light_on_newer_python(version, wheel, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "light ok" in proc.stdout
+    no_torch = subprocess.run(
+        [str(vpy), "-c", "import torch"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert no_torch.returncode != 0 and "torch" in no_torch.stderr
+    # The NumPy-only exercises, solved, from a folder with no source tree:
+    # the visible tests pass with nothing but the wheel and its light
+    # dependencies.
+    work = tmp_path / "work"
+    work.mkdir()
+    for name in LIGHT_EXERCISES:
+        script = work / f"{name}.py"
+        script.write_text(solved_script(name), encoding="utf-8")
+        run = subprocess.run(
+            [str(vpy), script.name],
+            capture_output=True,
+            text=True,
+            cwd=work,
+            env={**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": ""},
+            timeout=600,
+        )
+        assert run.returncode == 0, (name, run.stderr[-3000:])
     shutil.rmtree(venv)
