@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 import actzoo
 from actzoo_grader import checks, collect
-from actzoo_grader.assignment import parts, parts_table
+from actzoo_grader.assignment import first_sentence, parts, parts_table, summaries
 from actzoo_grader.collect import collect_folder, collect_zip, student_id
 from actzoo_grader.course import REPO, Course, load_repo_config
 from actzoo_grader.executor import LocalKernel
@@ -202,6 +202,43 @@ def test_parts_table_has_the_total(tmp_path):
     path = tmp_path / "toy.ipynb"
     path.write_text(json.dumps(TOY))
     assert "**3.5**" in parts_table(path)
+
+
+def test_each_part_says_what_it_asks():
+    answer = _cell(
+        'def helper(x):\n    """Help."""\n\n\n'
+        'def f(x):\n    """Return x * 2 | twice. Then more."""\n'
+        "    raise NotImplementedError()",
+        solution=True,
+        grade=False,
+        grade_id="f",
+    )
+    notebook = {"cells": [answer, *TOY["cells"][1:]]}
+    # The function named as the answer cell comes first, its docstring's
+    # first sentence Markdown-escaped; a part without an answer says nothing.
+    assert summaries(notebook) == {
+        "test_f": "`f`: Return x \\* 2 \\| twice. Also `helper`.",
+        "test_g": "",
+    }
+
+
+def test_summaries_are_one_short_sentence():
+    assert first_sentence("Return x.\n\nMore text.") == "Return x."
+    assert first_sentence("Return x.T of the\n  matrix. Next") == (
+        "Return x.T of the matrix."
+    )
+    long = first_sentence("word " * 40 + ".", limit=30)
+    assert len(long) <= 30 and long.endswith("word…")
+
+
+def test_the_exercise_tables_preview_every_part():
+    exercises = Path(__file__).resolve().parent.parent / "exercises"
+    for path in sorted(exercises.glob("*/*.ipynb")):
+        table = parts_table(path)
+        rows = table.splitlines()[2:-1]
+        assert rows and all(row.count(" | ") == 3 for row in rows), path
+        for part, asks in summaries(path).items():
+            assert asks.startswith("`") and len(asks) < 200, (path, part, asks)
 
 
 def test_secret_lines_exclude_lines_also_shown_to_students():
