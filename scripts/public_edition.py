@@ -51,7 +51,7 @@ from tests.notebooks import (  # noqa: E402
     SOLUTIONS,
     find_leaks,
     public_text,
-    secret_lines,
+    solution_secrets,
 )
 
 #: Paths only instructors keep; a folder ends with ``/``.
@@ -98,12 +98,7 @@ def edition_shown() -> str:
 
 def edition_secrets(solutions: Path = SOLUTIONS) -> dict[str, str]:
     """Return ``{secret: notebook and cell}`` for the scan of the edition."""
-    shown = edition_shown()
-    secrets: dict[str, str] = {}
-    for path in sorted(solutions.glob("*/*.ipynb")):
-        for text, cell_id in secret_lines(path, shown=shown).items():
-            secrets.setdefault(text, f"{path.relative_to(solutions)} [{cell_id}]")
-    return secrets
+    return solution_secrets(solutions, shown=edition_shown())
 
 
 def remove_leaking(out: Path, secrets: dict[str, str]) -> dict[str, list[str]]:

@@ -167,3 +167,30 @@ def browser(playwright):
     chromium = load_script("browse_site").launch(playwright)
     yield chromium
     chromium.close()
+
+
+def pip_wheel(source: Path, out: Path) -> Path:
+    """Return the wheel of the course package that ``pip wheel`` builds from ``source``.
+
+    Built without build isolation (nothing is downloaded) and without
+    dependencies: the wheel of ``actzoo`` alone.
+    """
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("actzoo-*.whl")
+    return path

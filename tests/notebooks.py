@@ -262,13 +262,16 @@ def public_text() -> str:
     return "\n".join(normalise(line) for line in lines)
 
 
-def solution_secrets(solutions: Path = SOLUTIONS) -> dict[str, str]:
+def solution_secrets(
+    solutions: Path = SOLUTIONS, shown: str | None = None
+) -> dict[str, str]:
     """Return ``{secret: notebook and cell it comes from}`` of every notebook.
 
-    The secrets are each source notebook's :func:`secret_lines` minus the
-    whole site's :func:`public_text`.
+    The secrets are each source notebook's :func:`secret_lines` minus what
+    is shown: the whole site's :func:`public_text` unless ``shown`` says
+    otherwise.
     """
-    public = public_text()
+    public = public_text() if shown is None else shown
     secrets: dict[str, str] = {}
     for path in sorted(solutions.glob("*/*.ipynb")):
         for text, cell_id in secret_lines(path, shown=public).items():

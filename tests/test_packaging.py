@@ -30,6 +30,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from tests.conftest import pip_wheel
 from tests.notebooks import cell_source, with_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,25 +152,7 @@ def wheel(tmp_path_factory) -> Path:
         source / "src",
         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
     )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "-w",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (path,) = out.glob("actzoo-*.whl")
-    return path
+    return pip_wheel(source, out)
 
 
 def test_wheel_holds_the_package_and_no_solutions(wheel):

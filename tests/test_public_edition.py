@@ -24,6 +24,7 @@ from types import ModuleType
 
 import pytest
 
+from tests.conftest import pip_wheel
 from tests.notebooks import (
     MARKER_LINE,
     PACKAGE,
@@ -191,23 +192,7 @@ def archives(edition, tmp_path_factory) -> tuple[Path, Path]:
     source = tmp_path_factory.mktemp("build") / "public"
     shutil.copytree(edition, source)
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "-w",
-            str(dist),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip_wheel(source, dist)
     subprocess.run(
         [
             sys.executable,

@@ -9,15 +9,15 @@ skipped with the reason (``make test`` installs it when it runs as root).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "exercises"
@@ -38,17 +38,6 @@ WHOLE_PAGE_SHOTS = {
 }
 
 pytestmark = pytest.mark.slow
-
-
-def load_script(name: str):
-    """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 serve_site = load_script("serve_site")

@@ -9,7 +9,6 @@ Fast checks read the sources; slow ones read the session's book build
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -20,24 +19,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import toc_docs, toc_parts
+from tests.conftest import load_script, toc_docs, toc_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "_config.yml"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 EXAMPLE_REPOSITORY = "https://github.com/example-org/activation-zoo"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
-
-
-def load_script(name: str):
-    """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 serve_site = load_script("serve_site")
