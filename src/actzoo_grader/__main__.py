@@ -22,9 +22,16 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from actzoo_grader.course import REPO, Course, manifest_module
 from actzoo_grader.sandbox import Limits
+from actzoo_grader.text import inert
+
+
+def say(line: str, file: TextIO | None = None) -> None:
+    """Print one line; what students chose in it cannot steer the terminal."""
+    print(inert(line), file=file)
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -47,7 +54,7 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
     executor: Executor
     if args.plain:
         executor = LocalKernel(timeout=args.timeout)
-        print(
+        say(
             "actzoo_grader: PLAIN nbgrader execution: student code runs "
             "unisolated and unchecked",
             file=sys.stderr,
@@ -60,7 +67,7 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
             sandboxed=not args.no_sandbox,
         )
         if args.no_sandbox:
-            print(
+            say(
                 "actzoo_grader: WARNING: NO SANDBOX. Student code runs as "
                 f"{os.environ.get('USER', 'this user')} and can read and "
                 "change everything this user can, the gradebook and "
@@ -73,22 +80,22 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
         try:
             result = autograde(course, name, args.students, executor, jobs=args.jobs)
         except SandboxUnavailable as exc:
-            print(
-                f"actzoo_grader: cannot make sandboxes: {exc}.\nInstall "
-                "bubblewrap and grade as root, or pass --no-sandbox to "
-                "grade without isolation.",
+            say(f"actzoo_grader: cannot make sandboxes: {exc}.", file=sys.stderr)
+            say(
+                "Install bubblewrap and grade as root, or pass --no-sandbox "
+                "to grade without isolation.",
                 file=sys.stderr,
             )
             return 2
         for student in result.graded:
-            print(f"{name}: graded {student} in {result.seconds[student]:.1f} s")
+            say(f"{name}: graded {student} in {result.seconds[student]:.1f} s")
         for student, why in result.failed.items():
-            print(f"{name}: FAILED {student}: {why}")
+            say(f"{name}: FAILED {student}: {why}")
             status = 1
         for student, lines in sorted(result.detections.items()):
             for line in lines:
-                print(f"{name}: DETECTED {student}: {line}")
-        print(
+                say(f"{name}: DETECTED {student}: {line}")
+        say(
             f"{name}: {len(result.graded)} graded, {len(result.failed)} "
             f"failed in {result.wall_seconds:.0f} s; reports in "
             f"{course.reports(name)}"
@@ -177,16 +184,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             problems = release_differences(args.assignments or None, REPO)
             for line in problems:
-                print(line)
-            print(
+                say(line)
+            say(
                 "exercises/ and the manifest match a fresh release"
                 if not problems
                 else f"{len(problems)} file(s) differ"
             )
             return 1 if problems else 0
         for path in release(args.assignments or None, REPO):
-            print(f"released {path.relative_to(REPO)}")
-        print(f"wrote {manifest_module(REPO).relative_to(REPO)}")
+            say(f"released {path.relative_to(REPO)}")
+        say(f"wrote {manifest_module(REPO).relative_to(REPO)}")
         return 0
 
     course = _course(args)
@@ -203,13 +210,13 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, FileNotFoundError) as exc:
             # A refused collection (an empty name, two names with one id)
             # copies nothing; the message names the files.
-            print(f"actzoo_grader collect: nothing collected: {exc}", file=sys.stderr)
+            say(f"actzoo_grader collect: nothing collected: {exc}", file=sys.stderr)
             return 2
         for line in result.notes:
-            print(f"note: {line}")
+            say(f"note: {line}")
         for line in result.skipped:
-            print(f"skipped {line}")
-        print(
+            say(f"skipped {line}")
+        say(
             f"collected {len(result.copied)} notebook(s) from "
             f"{len(result.students)} student(s)"
         )
@@ -222,14 +229,14 @@ def main(argv: list[str] | None = None) -> int:
         from actzoo_grader.grades import write_csv
 
         for path in write_csv(course, args.out):
-            print(f"wrote {path}")
+            say(f"wrote {path}")
         return 0
 
     from actzoo_grader.feedback import write_feedback
 
     for name in _assignments(course, args.assignments):
         pages = write_feedback(course, name)
-        print(f"{name}: wrote {len(pages)} feedback page(s)")
+        say(f"{name}: wrote {len(pages)} feedback page(s)")
     return 0
 
 

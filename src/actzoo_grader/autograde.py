@@ -42,6 +42,7 @@ from actzoo_grader.executor import Executor, Guarded, LocalKernel
 from actzoo_grader.rebuild import KEY, is_test, read_notebook, role, sanitize
 from actzoo_grader.run import run_notebook
 from actzoo_grader.static_scan import imported_modules
+from actzoo_grader.text import inert
 
 
 class SandboxUnavailable(RuntimeError):
@@ -339,11 +340,12 @@ class Progress:
             f"{self.failed} failed, {self.flagged} flagged, "
             f"{elapsed:.0f} s, ~{left:.0f} s left"
         )
+        line = inert(line)
         if self.tty:
             end = "\n" if self.done == self.total else ""
             self.stream.write("\r" + line + end)
         else:
-            self.stream.write(f"{line}  ({student})\n")
+            self.stream.write(f"{line}  ({inert(student)})\n")
         self.stream.flush()
 
 

@@ -4,6 +4,8 @@ Two tables are written. ``grades.csv`` has one row per student and
 assignment (``student, assignment, score, max_score``); ``parts.csv`` has
 one row per graded cell (``student, assignment, notebook, part, score,
 max_score``). A student whose notebook could not be graded scores 0.
+Every text cell is written so that no spreadsheet reads it as a formula
+(:func:`actzoo_grader.text.csv_cell`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actzoo_grader.course import Course, nbgrader_environment
+from actzoo_grader.text import csv_cell
 
 
 @dataclass(frozen=True)
@@ -84,21 +87,13 @@ def write_csv(
         writer = csv.writer(fh)
         writer.writerow(["student", "assignment", "score", "max_score"])
         for student, name, score, max_score in totals(rows):
-            writer.writerow([student, name, f"{score:g}", f"{max_score:g}"])
+            writer.writerow([csv_cell(v) for v in (student, name, score, max_score)])
     with open(parts_path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(
             ["student", "assignment", "notebook", "part", "score", "max_score"]
         )
         for r in rows:
-            writer.writerow(
-                [
-                    r.student,
-                    r.assignment,
-                    r.notebook,
-                    r.part,
-                    f"{r.score:g}",
-                    f"{r.max_score:g}",
-                ]
-            )
+            fields = (r.student, r.assignment, r.notebook, r.part)
+            writer.writerow([csv_cell(v) for v in (*fields, r.score, r.max_score)])
     return grades_path, parts_path
