@@ -115,19 +115,24 @@ class _Task:
     executor: Guarded
 
 
-_SLOT: int = 0
+#: The sandbox user id this worker holds for its lifetime (sandboxed runs).
+_LEASE: sandbox.UidLease | None = None
 
 
-def _init_worker(slots: Any) -> None:
-    global _SLOT
-    _SLOT = slots.get()
+def _init_worker(sandboxed: bool) -> None:
+    global _LEASE
+    if sandboxed:
+        _LEASE = sandbox.UidLease.claim()
 
 
-def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
+def run_submission(task: _Task) -> dict[str, Any]:
     """Return the report of running one student's notebooks (stage 1)."""
-    slot = _SLOT if slot is None else slot
     executor = task.executor
-    uid = sandbox.FIRST_UID + slot if executor.sandboxed else None
+    uid: int | None = None
+    if executor.sandboxed:
+        if _LEASE is None:
+            raise RuntimeError("a sandboxed run needs a worker with a user id")
+        uid = _LEASE.uid
     folder = task.course.submitted(task.assignment, task.student)
     out = task.course.staging(task.assignment) / task.student
     if out.exists():
@@ -167,7 +172,7 @@ def run_submission(task: _Task, slot: int | None = None) -> dict[str, Any]:
             for c in clean.cells
             if c.cell_type == "code" and role(c) in ("given", "test")
         ]
-        workdir = sandbox.make_workdir(task.work_root, uid or 0, f"w{slot}")
+        workdir = sandbox.make_workdir(task.work_root, uid, f"w{os.getpid()}")
         try:
             for extra in folder.rglob("*"):
                 if (
@@ -440,9 +445,6 @@ def _guarded(
     work_root = Path(tempfile.mkdtemp(prefix="actzoo-grade-"))
     bar = Progress(len(names), assignment, progress)
     context = multiprocessing.get_context("spawn")
-    slots = context.Queue()
-    for slot in range(jobs):
-        slots.put(slot)
     tasks = {
         student: _Task(
             course,
@@ -460,7 +462,7 @@ def _guarded(
             max_workers=jobs,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(slots,),
+            initargs=(executor.sandboxed,),
         ) as pool:
             begun = {
                 pool.submit(run_submission, task): student

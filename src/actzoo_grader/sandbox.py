@@ -26,6 +26,7 @@ reports loudly.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -40,6 +41,10 @@ from jupyter_client import KernelManager
 #: User ids of the sandboxed kernels: one per parallel job, never a real
 #: account, so the process limit counts exactly one sandbox's processes.
 FIRST_UID = 61000
+#: How many such ids there are, for all the grading runs of a machine.
+UID_COUNT = 1000
+#: Where a job's claim on its user id is kept (root's, like the ids).
+LEASES = Path("/run/actzoo-sandbox")
 
 
 @dataclass(frozen=True)
@@ -372,15 +377,70 @@ def sweep(uid: int, attempts: int = 50) -> list[int]:
     return sorted(set(killed))
 
 
-def make_workdir(parent: Path, uid: int, name: str) -> Path:
-    """Return a new, empty folder under ``parent`` owned by ``uid``."""
+class UidLease:
+    """A sandbox user id held by this process alone, across the machine.
+
+    Every grading run on a machine draws its jobs' user ids from the same
+    range; a job claims one with an exclusive lock on a file of its own
+    (``LEASES/<uid>.lock``), which it holds until :meth:`release` or until
+    its process ends, however it ends. Two runs at once therefore never
+    share a user id, and the sweep of one job's processes cannot reach
+    another's kernel. Processes left by a job that died are swept when the
+    id is claimed again.
+    """
+
+    def __init__(self, uid: int, fd: int) -> None:
+        self.uid = uid
+        self._fd: int | None = fd
+
+    @classmethod
+    def claim(
+        cls, folder: Path = LEASES, first: int = FIRST_UID, count: int = UID_COUNT
+    ) -> UidLease:
+        """Return a lease on the first free user id from ``first`` on."""
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+        if not os.path.isdir(folder) or folder.is_symlink():
+            raise RuntimeError(f"{folder} is not a folder")
+        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            raise RuntimeError(
+                f"{folder} must belong to the grading user and be writable by it alone"
+            )
+        for uid in range(first, first + count):
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(folder / f"{uid}.lock", flags, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            sweep(uid)
+            return cls(uid, fd)
+        raise RuntimeError(
+            f"all {count} sandbox user ids are in use: too many grading "
+            "jobs at once on this machine"
+        )
+
+    def release(self) -> None:
+        """Give the user id back."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def make_workdir(parent: Path, uid: int | None, name: str) -> Path:
+    """Return a new, empty folder under ``parent`` owned by ``uid``.
+
+    Without a sandbox user id (None) the folder stays the grader's own.
+    """
     parent.mkdir(parents=True, exist_ok=True)
     os.chmod(parent, 0o711)
     workdir = parent / name
     if workdir.exists():
         remove_tree(workdir)
     workdir.mkdir(mode=0o700)
-    os.chown(workdir, uid, uid)
+    if uid is not None:
+        os.chown(workdir, uid, uid)
     return workdir
 
 
