@@ -12,6 +12,14 @@ A notebook that mentions ``solutions/`` or changes ``sys.path`` is not
 published: the extension reports it as a build warning, and the book
 builds with warnings as errors.
 
+A page that MyST-NB takes from its execution cache is shown with the
+cached outputs, but MyST-NB (1.4) writes its ``jupyter_execute`` notebook
+without them: it writes the notebook it read, which only running the page
+fills in. Once a page is read, the extension merges the outputs back from
+the cache, so that ``jupyter_execute`` (and the download) holds the
+notebook MyST-NB leaves after running a page, however the page got its
+outputs.
+
 Configuration (``sphinx: config:`` in ``_config.yml``):
 
 ``notebook_downloads_exclude``
@@ -133,9 +141,35 @@ def add_notebook(
             break
 
 
+def restore_cached_outputs(app: Sphinx, doctree: Any) -> None:
+    """Write the outputs of a page MyST-NB took from its cache into its notebook."""
+    config = getattr(app.env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache":
+        return
+    executed = Path(app.outdir).parent / EXECUTED / f"{app.env.docname}.ipynb"
+    if not executed.is_file():
+        return  # not a notebook page
+    from jupyter_cache import get_cache
+
+    nb = nbformat.read(executed, as_version=4)
+    try:
+        _, merged = get_cache(config.execution_cache_path).merge_match_into_notebook(nb)
+    except KeyError:
+        return  # not executed (excluded from execution)
+    from myst_nb.ext.glue import extract_glue_data_cell
+
+    # As MyST-NB leaves a page it ran: glued values taken out of the outputs.
+    for cell in merged.cells:
+        if cell.cell_type == "code":
+            extract_glue_data_cell(cell)
+    nbformat.write(merged, executed)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the configuration value and the page hook."""
+    """Register the configuration value and the hooks."""
     app.add_config_value("notebook_downloads_exclude", [], "html", [list])
+    # MyST-NB writes the page's notebook while the page is read.
+    app.connect("doctree-read", restore_cached_outputs)
     # After sphinx-book-theme has built the download menu (priority 501).
     app.connect("html-page-context", add_notebook, priority=502)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

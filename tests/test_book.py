@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -10,17 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import toc_docs
+from tests.conftest import load_script, toc_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "build_book.py"
 
 
 def load_build_script():
-    spec = importlib.util.spec_from_file_location("build_book", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_book")
 
 
 # ------------------------------------------------------------ cache key
@@ -55,12 +52,17 @@ sphinx:
   config:
     nb_execution_raise_on_error: true
 """
-MINI_PAGE = """\
+#: The top matter that makes a Markdown file a notebook myst-nb executes.
+NOTEBOOK_HEADER = """\
 ---
 jupytext:
   text_representation: {extension: .md, format_name: myst}
 kernelspec: {display_name: Python 3, language: python, name: python3}
 ---
+"""
+MINI_PAGE = (
+    NOTEBOOK_HEADER
+    + """\
 # Mini
 
 ```{code-cell} ipython3
@@ -70,6 +72,7 @@ import minipkg
 print(f"VALUE={minipkg.VALUE}")
 ```
 """
+)
 
 
 def make_mini_book(root: Path) -> None:
@@ -119,6 +122,158 @@ def test_build_reexecutes_pages_when_src_changes(tmp_path):
     assert shown_value(tmp_path) == "second"
 
 
+# ------------------------------------------------ pages run side by side
+
+#: The mini book's settings, with stderr a warning as in the book, and the
+#: book's extension that keeps the executed notebooks.
+SIDE_CONFIG = (
+    MINI_CONFIG
+    + """\
+    nb_output_stderr: warn
+  local_extensions:
+    notebook_downloads: EXT
+"""
+)
+#: Shows what a page's result may depend on: the folder it runs in, the
+#: hash seed, the thread settings and the interpreter.
+SIDE_PAGE = (
+    NOTEBOOK_HEADER
+    + """\
+# Page NAME
+
+```{code-cell} ipython3
+import os, sys
+from myst_nb import glue
+glue("name", "NAME", display=False)
+print(f"CWD={os.path.basename(os.getcwd())} HASH={hash('zoo')}")
+print(f"THREADS={os.environ.get('OMP_NUM_THREADS')} PY={sys.executable}")
+```
+
+```{code-cell} ipython3
+CELL
+```
+"""
+)
+
+
+def make_side_book(root: Path, cells: dict[str, str]) -> None:
+    """Write a book whose pages (in ``pages/``) end with the given cells."""
+    (root / "pages").mkdir(parents=True)
+    (root / "_config.yml").write_text(SIDE_CONFIG.replace("EXT", str(ROOT / "_ext")))
+    (root / "index.md").write_text("# Side by side\n")
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: index\nchapters:\n"
+        + "".join(f"  - file: pages/{name}\n" for name in cells)
+    )
+    for name, cell in cells.items():
+        page = SIDE_PAGE.replace("NAME", name).replace("CELL", cell)
+        (root / "pages" / f"{name}.md").write_text(page)
+
+
+def executed_notebooks(build: Path) -> dict[str, dict]:
+    """Return the notebooks a build leaves in ``jupyter_execute``, without cell ids.
+
+    MyST-NB gives the cells new random ids each time it reads a page.
+    """
+    import json
+
+    notebooks = {}
+    for path in (build / "_build" / "jupyter_execute" / "pages").glob("*.ipynb"):
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            cell.pop("id", None)
+        notebooks[path.stem] = nb
+    return notebooks
+
+
+def cached_outputs(build: Path) -> dict[str, list]:
+    """Return the code-cell outputs of each page in a build's execution cache."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(build / "_build" / ".jupyter_cache"))
+    return {
+        Path(record.uri).stem: [
+            cell["outputs"] for cell in cache.get_cache_bundle(record.pk).nb.cells
+        ]
+        for record in cache.list_cache_records()
+    }
+
+
+@pytest.mark.slow
+def test_pages_run_side_by_side_and_myst_nb_finds_each_in_the_cache(tmp_path):
+    bb = load_build_script()
+    book = tmp_path / "book"
+    cells = {f"p{k}": f"print({k} ** 2)" for k in range(3)}
+    make_side_book(book, cells)
+    build = [sys.executable, str(SCRIPT), "--root", str(book), "--jobs", "2"]
+    proc = subprocess.run(build, capture_output=True, text=True)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    assert "executing 3 of 3 pages, 2 at a time" in proc.stdout
+    assert "myst-nb executed no page itself" in proc.stdout
+    assert "Executing notebook" not in log  # myst-nb's own words when it runs one
+    assert log.count("Using cached notebook") == 3
+
+    # myst-nb running the pages itself, in the environment the script gives
+    # Sphinx, shows exactly the same outputs: same folder, kernel, settings.
+    direct = tmp_path / "direct"
+    env = dict(os.environ, PYTHONHASHSEED="0", **bb.KERNEL_THREADS)
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    jb = Path(sys.executable).with_name("jupyter-book")
+    mine = subprocess.run(
+        [str(jb), "build", str(book), "--path-output", str(direct)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert mine.returncode == 0 and "Executing notebook" in mine.stdout
+    ours, theirs = cached_outputs(book), cached_outputs(direct)
+    assert sorted(ours) == ["p0", "p1", "p2"]
+    assert ours == theirs
+    # The executed notebooks left beside the site are the same too, although
+    # myst-nb only reads ours from the cache (the download extension puts
+    # the outputs back).
+    assert executed_notebooks(book) == executed_notebooks(direct)
+    shown = ours["p1"][0][-1]["text"]
+    assert "CWD=pages " in shown and "THREADS=1" in shown
+    assert ours["p2"][1][0]["text"] == "4\n"
+
+    # A second build finds everything in the cache and executes nothing.
+    again = subprocess.run(build, capture_output=True, text=True)
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    assert "executing" not in again.stdout
+    assert "myst-nb executed no page itself" in again.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("raise ValueError('no such activation')", "ValueError: no such activation"),
+        ("print('a warning', file=sys.stderr)", "stderr"),
+    ],
+    ids=["cell-error", "stderr"],
+)
+def test_a_failing_or_noisy_page_fails_the_build_naming_the_page(
+    tmp_path, cell, expected
+):
+    make_side_book(tmp_path, {"good": "print('fine')", "bad": cell})
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    log = proc.stdout + proc.stderr
+    assert proc.returncode != 0, log[-3000:]
+    named = [line for line in log.splitlines() if "pages/bad" in line]
+    assert named, log[-3000:]
+    assert expected in log
+    # Only the bad page is blamed (a failure, or a warning, naming it).
+    blamed = [line for line in log.splitlines() if "WARNING" in line]
+    blamed += [line for line in proc.stderr.splitlines() if " failed" in line]
+    assert not [line for line in blamed if "pages/good" in line], blamed
+
+
 # ---------------------------------------------------------- the real book
 # ``built_book`` (one from-scratch build per session) is in conftest.py.
 
@@ -130,6 +285,10 @@ def test_book_builds_from_scratch_with_zero_warnings(built_book):
     assert proc.returncode == 0, log[-5000:]
     sphinx_warnings = re.findall(r"(?:WARNING|ERROR): .*", log)
     assert not sphinx_warnings, sphinx_warnings
+    # Every page was executed side by side before Sphinx, none by myst-nb.
+    assert re.search(r"build_book: executing (\d+) of \1 pages", proc.stdout)
+    assert "myst-nb executed no page itself" in proc.stdout
+    assert "Executing notebook" not in log
     for page in toc_docs():
         assert (html / f"{page}.html").is_file(), page
     assert (html / "index.html").is_file()
