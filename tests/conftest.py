@@ -124,11 +124,14 @@ def site_html(built_book) -> Path:
     return SITE
 
 
-def load_script(name: str):
-    """Import ``scripts/<name>.py`` (the scripts folder is not a package)."""
+def load_script(name: str, folder: str = "scripts"):
+    """Import ``<folder>/<name>.py``, a script or a local Sphinx extension.
+
+    Neither ``scripts/`` nor ``_ext/`` is a package.
+    """
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -173,24 +176,19 @@ def pip_wheel(source: Path, out: Path) -> Path:
     """Return the wheel of the course package that ``pip wheel`` builds from ``source``.
 
     Built without build isolation (nothing is downloaded) and without
-    dependencies: the wheel of ``actzoo`` alone.
+    dependencies: the wheel of ``actzoo`` alone, as the book's build makes
+    the one it publishes (``_ext/course_wheel.py``).
     """
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "-w",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (path,) = out.glob("actzoo-*.whl")
-    return path
+    return load_script("course_wheel", "_ext").pip_wheel(source, out)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """Return the course package's wheel built from this tree, once a session.
+
+    It is built as the book's build builds the wheel the site publishes:
+    from a copy of ``pyproject.toml``, the readme, the licences and
+    ``src/``, so that no ``build/`` folder is left in the work tree.
+    """
+    build_wheel = load_script("course_wheel", "_ext").build_wheel
+    return build_wheel(ROOT, tmp_path_factory.mktemp("wheel"))

@@ -30,7 +30,6 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from tests.conftest import pip_wheel
 from tests.notebooks import cell_source, with_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,25 +133,6 @@ def test_core_works_without_torch(block):
     )
     assert proc.returncode == 0, proc.stderr
     assert ("light ok" in proc.stdout) == (block == "yes")
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    # Built from a copy of what the sdist holds, so that setuptools' build/
-    # folder is neither left in the work tree nor reused from an old build.
-    source = tmp_path_factory.mktemp("source")
-    for path in ROOT.iterdir():
-        if path.name in ("pyproject.toml", "README.md") or (
-            path.name.startswith("LICENSE")
-        ):
-            shutil.copy2(path, source)
-    shutil.copytree(
-        ROOT / "src",
-        source / "src",
-        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
-    )
-    return pip_wheel(source, out)
 
 
 def test_wheel_holds_the_package_and_no_solutions(wheel):

@@ -9,12 +9,15 @@ Fast checks read the sources; slow ones read the session's book build
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import tomllib
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -146,30 +149,81 @@ def test_every_page_shows_both_licences_in_its_footer(site_html):
 # ------------------------------------------------------------ repository
 
 
-def build_one_page_book(folder: Path, url: str | None) -> str:
-    """Build a one-page book with this ``_config.yml``; return its page.
+def merged(base: dict, changes: dict) -> dict:
+    """Return ``base`` with ``changes`` applied, nested sections key by key."""
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
-    ``url`` replaces the repository setting (None keeps the file's own).
-    The book's extensions are the repository's own (symlinked folders).
+
+def build_small_book(
+    folder: Path, settings: dict | None = None, files: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Build a small book with this ``_config.yml``; return the build's process.
+
+    ``settings`` changes the configuration, section by section (every key
+    it names must exist in ``_config.yml``); ``files`` adds files to the
+    book's folder (``{path: text}``), and the table of contents lists
+    ``index.md`` and every page among them in ``chapters/``. The book's extensions
+    are the repository's own (symlinked folders). It publishes no wheel
+    unless ``settings`` names a project for it.
     """
-    text = CONFIG.read_text(encoding="utf-8")
-    if url is not None:
-        text, count = re.subn(r'(?m)^(repository:\n  url:) ".*"$', rf'\1 "{url}"', text)
-        assert count == 1, "_config.yml has no repository: url: setting"
+    settings = merged(
+        {"sphinx": {"config": {"course_wheel_project": ""}}}, settings or {}
+    )
+
+    def check_known(base: dict, changes: dict, where: str) -> None:
+        for key, value in changes.items():
+            assert key in base, f"_config.yml has no {where}{key} setting"
+            if isinstance(value, dict):
+                check_known(base[key], value, f"{where}{key}: ")
+
+    check_known(config(), settings, "")
     folder.mkdir(parents=True)
-    (folder / "_config.yml").write_text(text, encoding="utf-8")
-    (folder / "_toc.yml").write_text("format: jb-book\nroot: index\n")
-    (folder / "index.md").write_text("# One page\n\nSome text.\n")
+    (folder / "_config.yml").write_text(
+        yaml.safe_dump(merged(config(), settings), sort_keys=False), encoding="utf-8"
+    )
+    files = {"index.md": "# One page\n\nSome text.\n", **(files or {})}
+    pages = sorted(
+        name.rsplit(".", 1)[0]
+        for name in files
+        if name.startswith("chapters/") and name.endswith((".md", ".ipynb"))
+    )
+    chapters = "".join(f"  - file: {page}\n" for page in pages)
+    (folder / "_toc.yml").write_text(
+        "format: jb-book\nroot: index\n"
+        + (f"chapters:\n{chapters}" if chapters else "")
+    )
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
     (folder / "_ext").symlink_to(ROOT / "_ext")
     for bib in config().get("bibtex_bibfiles", []):
         (folder / bib).symlink_to(ROOT / bib)
-    proc = subprocess.run(
+    return subprocess.run(
         [str(JUPYTER_BOOK), "build", str(folder), "--warningiserror"],
         capture_output=True,
         text=True,
     )
+
+
+def built_page(folder: Path, proc: subprocess.CompletedProcess, page: str) -> str:
+    """Return a page of a small book, failing with the log if it did not build."""
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-    return (folder / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    return (folder / "_build" / "html" / page).read_text(encoding="utf-8")
+
+
+def build_one_page_book(folder: Path, url: str | None) -> str:
+    """Build a one-page book with this ``_config.yml``; return its page.
+
+    ``url`` replaces the repository setting (None keeps the file's own).
+    """
+    settings = {} if url is None else {"repository": {"url": url}}
+    return built_page(folder, build_small_book(folder, settings), "index.html")
 
 
 def test_the_repository_url_is_one_setting_and_empty_by_default():
@@ -182,25 +236,184 @@ def test_the_repository_url_is_one_setting_and_empty_by_default():
 
 @pytest.mark.slow
 def test_a_repository_url_gives_a_button_linking_to_it(tmp_path):
-    page = build_one_page_book(tmp_path / "with-url", EXAMPLE_REPOSITORY)
+    folder = tmp_path / "with-url"
+    proc = build_small_book(
+        folder, {"repository": {"url": EXAMPLE_REPOSITORY}}, EXERCISE_BOOK
+    )
+    page = built_page(folder, proc, "index.html")
     assert repository_buttons(page) == [EXAMPLE_REPOSITORY]
+    # A repository alone, with no launch service set, gives no launch menu.
+    exercise = built_page(folder, proc, "chapters/ex9_demo.html")
+    assert repository_buttons(exercise) == [EXAMPLE_REPOSITORY]
+    assert launch_links(exercise) == {}
+    assert LAUNCH_MENU not in exercise
 
 
 @pytest.mark.slow
 def test_no_repository_url_gives_no_button_and_no_link(tmp_path):
-    page = build_one_page_book(tmp_path / "default", None)
-    assert repository_buttons(page) == []
-    # Not Jupyter Book's default repository either, nor any edit/issue link.
-    hrefs = [a.get("href", "") for a in links(page)]
-    assert not [h for h in hrefs if "github.com" in h or "/edit/" in h], hrefs
+    folder = tmp_path / "default"
+    proc = build_small_book(folder, files=EXERCISE_BOOK)
+    for name in ("index.html", "chapters/ex9_demo.html", "chapters/zoo.html"):
+        page = built_page(folder, proc, name)
+        assert repository_buttons(page) == []
+        assert launch_links(page) == {} and LAUNCH_MENU not in page
+        # Not Jupyter Book's default repository either, nor any edit/issue
+        # link, nor a launch link.
+        hrefs = [a.get("href", "") for a in links(page)]
+        assert not [
+            h for h in hrefs if "github.com" in h or "/edit/" in h or "/v2/" in h
+        ], hrefs
 
 
 @pytest.mark.slow
 def test_the_published_book_has_no_repository_link(site_html):
-    for page in ("intro.html", "chapters/principles/zoo.html"):
+    for page in (
+        "intro.html",
+        "chapters/principles/zoo.html",
+        "chapters/hands_on/ex1_activations.html",
+    ):
         html = (site_html / page).read_text(encoding="utf-8")
         assert repository_buttons(html) == []
+        assert launch_links(html) == {} and LAUNCH_MENU not in html
         assert "executablebooks/jupyter-book" not in html
+
+
+# ------------------------------------------------------------ launch buttons
+
+#: Launch services as an instructor would set them.
+EXAMPLE_LAUNCH = {
+    "binderhub_url": "https://mybinder.org",
+    "jupyterhub_url": "https://hub.example.edu",
+    "colab_url": "https://colab.research.google.com",
+}
+#: The theme's class of the launch menu.
+LAUNCH_MENU = "dropdown-launch-buttons"
+EXERCISE_NOTEBOOK = "exercises/ex9_demo/ex9_demo.ipynb"
+
+
+def notebook(markdown: str, code: str = "") -> str:
+    """Return the JSON of a Python notebook: a Markdown cell, a code cell."""
+    cells = [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": markdown}]
+    if code:
+        cells.append(
+            {
+                "cell_type": "code",
+                "id": "c",
+                "metadata": {},
+                "source": code,
+                "outputs": [],
+                "execution_count": None,
+            }
+        )
+    kernel = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    return json.dumps(
+        {
+            "cells": cells,
+            "metadata": {"kernelspec": kernel},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+#: An exercise page that offers its notebook as the real ones do, and a
+#: chapter that is an executed notebook and offers none.
+EXERCISE_BOOK = {
+    "chapters/ex9_demo.md": "# Exercise 9\n\nDownload {download}`ex9_demo.ipynb "
+    f"<../{EXERCISE_NOTEBOOK}>` and work through it.\n",
+    "chapters/zoo.ipynb": notebook("# A chapter", "1 + 1"),
+    EXERCISE_NOTEBOOK: notebook("# Exercise 9"),
+}
+
+
+def launch_links(html: str) -> dict[str, str]:
+    """Return ``{service: href}`` of a page's launch buttons (``btn-launch-*``)."""
+    found = {}
+    for a in links(html):
+        for name in a.get("class", "").split():
+            if name.startswith("btn-launch-"):
+                found[name.removeprefix("btn-launch-")] = a.get("href", "")
+    return found
+
+
+@pytest.fixture(scope="module")
+def student_site(tmp_path_factory) -> Path:
+    """Return the HTML of a small book set up for students.
+
+    It has a repository, every launch service and the course's wheel.
+    """
+    folder = tmp_path_factory.mktemp("students") / "book"
+    settings = {
+        "repository": {"url": EXAMPLE_REPOSITORY},
+        "launch_buttons": EXAMPLE_LAUNCH,
+        "sphinx": {"config": {"course_wheel_project": str(ROOT)}},
+    }
+    built_page(folder, build_small_book(folder, settings, EXERCISE_BOOK), "index.html")
+    return folder / "_build" / "html"
+
+
+def test_launch_buttons_are_off_by_default():
+    settings = config()
+    assert {k: settings["launch_buttons"][k] for k in EXAMPLE_LAUNCH} == {
+        k: "" for k in EXAMPLE_LAUNCH
+    }
+    assert "launch_buttons" in settings["sphinx"]["local_extensions"]
+
+
+def test_each_exercise_page_offers_its_student_notebook_alone():
+    # The launch buttons open the one notebook a page offers for download.
+    pages = sorted((ROOT / "chapters" / "hands_on").glob("ex*.md"))
+    assert len(pages) == len(list((ROOT / "exercises").glob("*/*.ipynb")))
+    for page in pages:
+        offered = re.findall(r"\{download\}`[^`<]*<([^>]+\.ipynb)>`", page.read_text())
+        assert offered == [f"../../exercises/{page.stem}/{page.stem}.ipynb"], page.name
+        assert (page.parent / offered[0]).is_file()
+
+
+@pytest.mark.slow
+def test_launch_buttons_open_the_exercise_notebook(student_site):
+    page = (student_site / "chapters" / "ex9_demo.html").read_text(encoding="utf-8")
+    found = launch_links(page)
+    assert set(found) == {"binder", "jupyterhub", "colab"}, found
+    assert found["binder"] == (
+        "https://mybinder.org/v2/gh/example-org/activation-zoo/main"
+        f"?urlpath=lab/tree/{EXERCISE_NOTEBOOK}"
+    )
+    assert found["colab"] == (
+        "https://colab.research.google.com/github/example-org/activation-zoo/"
+        f"blob/main/{EXERCISE_NOTEBOOK}"
+    )
+    # nbgitpuller clones the repository into a folder of its name.
+    hub = urlsplit(found["jupyterhub"])
+    assert hub[:3] == ("https", "hub.example.edu", "/hub/user-redirect/git-pull")
+    assert parse_qs(hub.query) == {
+        "repo": [EXAMPLE_REPOSITORY],
+        "urlpath": [f"lab/tree/activation-zoo/{EXERCISE_NOTEBOOK}"],
+        "branch": ["main"],
+    }
+    assert page.count(LAUNCH_MENU) == 1
+    # A page that offers no notebook, an executed chapter included, has none.
+    for name in ("chapters/zoo.html", "index.html"):
+        other = (student_site / name).read_text(encoding="utf-8")
+        assert launch_links(other) == {} and LAUNCH_MENU not in other
+
+
+@pytest.mark.slow
+def test_a_launch_url_without_a_repository_stops_the_build(tmp_path):
+    proc = build_small_book(
+        tmp_path / "book",
+        {"launch_buttons": {"colab_url": EXAMPLE_LAUNCH["colab_url"]}},
+    )
+    assert proc.returncode != 0
+    assert "colab_url set, but repository: url: is empty" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_the_site_publishes_the_course_wheel(student_site, wheel):
+    published = sorted((student_site / "_static").glob("*.whl"))
+    assert [p.name for p in published] == [wheel.name]
+    names = set(zipfile.ZipFile(published[0]).namelist())
+    assert {"actzoo/__init__.py", "actzoo/check.py", "actzoo_grader/checks.py"} <= names
 
 
 # ------------------------------------------------------------ bibliography
