@@ -24,7 +24,7 @@ help:
 	@echo "make clean      remove _build (keeps .venv)"
 	@echo
 	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course):"
-	@echo "make release    regenerate exercises/ from solutions/"
+	@echo "make release    regenerate exercises/ from solutions/ (install cell first)"
 	@echo "make collect SUBMISSIONS=<folder or LMS zip> [ASSIGNMENT=name]"
 	@echo "make autograde [ASSIGNMENT=name] [JOBS=n]   grade collected submissions,"
 	@echo "                each in a sandbox, n at once (default: one per core)"
@@ -100,10 +100,14 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 1)
 
 .PHONY: release release-check collect autograde grades feedback
 
+# The install cell (scripts/install_cell.py) follows html: baseurl: in
+# _config.yml; it is written into solutions/ before they are released.
 release: $(STAMP)
+	$(PY) scripts/install_cell.py
 	$(PY) -m actzoo_grader release $(ASSIGNMENT)
 
 release-check: $(STAMP)
+	$(PY) scripts/install_cell.py --check
 	$(PY) -m actzoo_grader release --check $(ASSIGNMENT)
 
 collect: $(STAMP)

@@ -15,7 +15,8 @@ only instructors keep:
 * ``benchmarks/bench_grading.py``: it grades submissions made from
   ``solutions/``;
 * ``.ci/``: it runs the suite;
-* this script, which needs ``solutions/`` and ``tests/notebooks.py``.
+* this script, which needs ``solutions/`` and ``tests/notebooks.py``, and
+  ``scripts/install_cell.py``, which writes into ``solutions/``.
 
 Everything the released notebooks import stays: the course package
 ``actzoo`` (its code is public by design: the exercises import it and the
@@ -61,6 +62,7 @@ INSTRUCTOR_ONLY = (
     "benchmarks/bench_grading.py",
     ".ci/",
     "scripts/public_edition.py",
+    "scripts/install_cell.py",
 )
 
 

@@ -361,6 +361,7 @@ def test_tampered_test_cells_are_named_and_cost_their_points(solved, tmp_path):
     # The released tests ran in their place, and pass.
     assert statuses(report) == {gid: PASSED for gid in EX1_PARTS}
     assert states(report) == {
+        "install": "intact",
         "setup": "edited",
         "test_relu": "intact",
         "test_leaky_relu": "intact",
@@ -435,10 +436,10 @@ def test_errors_timeouts_and_a_dying_kernel_are_reported(partly, tmp_path):
     for gid in EX1_PARTS[2:]:
         assert by_id[gid].status == FAILED
         assert by_id[gid].message.startswith(
-            "not run: the kernel stopped while running cell 10"
+            "not run: the kernel stopped while running cell 11"
         )
     assert report.cell_errors == (
-        "cell 4 (your answer relu): SyntaxError: expected ':' (line 1)",
-        "cell 9: CellTimeoutError: the cell ran longer than 2 s and was stopped",
-        "cell 10: the kernel stopped while running it; later cells did not run",
+        "cell 5 (your answer relu): SyntaxError: expected ':' (line 1)",
+        "cell 10: CellTimeoutError: the cell ran longer than 2 s and was stopped",
+        "cell 11: the kernel stopped while running it; later cells did not run",
     )

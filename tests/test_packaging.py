@@ -150,20 +150,20 @@ def test_wheel_holds_the_package_and_no_solutions(wheel):
 def solved_script(name: str) -> str:
     """Return exercise ``name``'s released code cells, answers filled in.
 
-    The cells are joined into one plain script (IPython's ``%`` and ``!``
-    lines dropped), so that the visible tests, asserts that raise on
-    failure, make it exit non-zero.
+    The cells are joined into one plain script, so that the visible tests,
+    asserts that raise on failure, make it exit non-zero. IPython's syntax
+    becomes the calls IPython would make: the install cell's ``%pip``
+    would call ``get_ipython()``, which a plain script lacks, so an
+    install cell that does not find the package fails the run.
     """
+    from IPython.core.inputtransformer2 import TransformerManager
+
     notebook = with_answers(
         ROOT / "solutions" / name / f"{name}.ipynb",
         ROOT / "exercises" / name / f"{name}.ipynb",
     )
     cells = [
-        "\n".join(
-            line
-            for line in cell_source(cell).splitlines()
-            if not line.lstrip().startswith(("%", "!"))
-        )
+        TransformerManager().transform_cell(cell_source(cell))
         for cell in notebook["cells"]
         if cell["cell_type"] == "code"
     ]

@@ -14,6 +14,31 @@ RELEASES = {
             'title': 'Exercise 1: implement the activations',
             'cells': [
                 {
+                    'grade_id': 'install',
+                    'role': 'given',
+                    'sha256': '7e31f6a718d9baa1c84ee1003ea5f39e40bcc49c97a2a6448a0a41ddfca35e8b',
+                    'cell_type': 'code',
+                    'flags': [False, False, True, None, False],
+                    'source': (
+                        '# The course package, installed only where this Python lacks it (Colab,\n'
+                        "# a JupyterHub, a new environment). In the course's environment, and when\n"
+                        '# the notebook is graded, this cell does nothing.\n'
+                        'import importlib.util\n'
+                        '\n'
+                        'if (\n'
+                        '    importlib.util.find_spec("actzoo") is None\n'
+                        '    or importlib.util.find_spec("actzoo_grader") is None\n'
+                        '):\n'
+                        '    raise ModuleNotFoundError(\n'
+                        '        "This notebook needs the course package actzoo. "\n'
+                        '        "Download actzoo-0.1.0-py3-none-any.whl from the course\'s site "\n'
+                        '        "(page \'Hands-on practice\') into this notebook\'s folder, run "\n'
+                        '        "this in a cell, then run the notebook again:\\n"\n'
+                        "        '%pip install actzoo-0.1.0-py3-none-any.whl'\n"
+                        '    )'
+                    ),
+                },
+                {
                     'grade_id': 'setup',
                     'role': 'given',
                     'sha256': '7944a27038d700a91cdc3f4e18c71c352b5b8d4275dd797ac5f5e722d8c71f1c',
@@ -239,6 +264,31 @@ RELEASES = {
             'title': 'Exercise 2: dead units',
             'cells': [
                 {
+                    'grade_id': 'install',
+                    'role': 'given',
+                    'sha256': '7e31f6a718d9baa1c84ee1003ea5f39e40bcc49c97a2a6448a0a41ddfca35e8b',
+                    'cell_type': 'code',
+                    'flags': [False, False, True, None, False],
+                    'source': (
+                        '# The course package, installed only where this Python lacks it (Colab,\n'
+                        "# a JupyterHub, a new environment). In the course's environment, and when\n"
+                        '# the notebook is graded, this cell does nothing.\n'
+                        'import importlib.util\n'
+                        '\n'
+                        'if (\n'
+                        '    importlib.util.find_spec("actzoo") is None\n'
+                        '    or importlib.util.find_spec("actzoo_grader") is None\n'
+                        '):\n'
+                        '    raise ModuleNotFoundError(\n'
+                        '        "This notebook needs the course package actzoo. "\n'
+                        '        "Download actzoo-0.1.0-py3-none-any.whl from the course\'s site "\n'
+                        '        "(page \'Hands-on practice\') into this notebook\'s folder, run "\n'
+                        '        "this in a cell, then run the notebook again:\\n"\n'
+                        "        '%pip install actzoo-0.1.0-py3-none-any.whl'\n"
+                        '    )'
+                    ),
+                },
+                {
                     'grade_id': 'setup',
                     'role': 'given',
                     'sha256': '6212a6d91ef1a1ed777c636945ea32d1baf1b96566fd0710e1d350a5745b629d',
@@ -359,6 +409,31 @@ RELEASES = {
             'notebook': 'ex3_statistics.ipynb',
             'title': 'Exercise 3: activation statistics',
             'cells': [
+                {
+                    'grade_id': 'install',
+                    'role': 'given',
+                    'sha256': '7e31f6a718d9baa1c84ee1003ea5f39e40bcc49c97a2a6448a0a41ddfca35e8b',
+                    'cell_type': 'code',
+                    'flags': [False, False, True, None, False],
+                    'source': (
+                        '# The course package, installed only where this Python lacks it (Colab,\n'
+                        "# a JupyterHub, a new environment). In the course's environment, and when\n"
+                        '# the notebook is graded, this cell does nothing.\n'
+                        'import importlib.util\n'
+                        '\n'
+                        'if (\n'
+                        '    importlib.util.find_spec("actzoo") is None\n'
+                        '    or importlib.util.find_spec("actzoo_grader") is None\n'
+                        '):\n'
+                        '    raise ModuleNotFoundError(\n'
+                        '        "This notebook needs the course package actzoo. "\n'
+                        '        "Download actzoo-0.1.0-py3-none-any.whl from the course\'s site "\n'
+                        '        "(page \'Hands-on practice\') into this notebook\'s folder, run "\n'
+                        '        "this in a cell, then run the notebook again:\\n"\n'
+                        "        '%pip install actzoo-0.1.0-py3-none-any.whl'\n"
+                        '    )'
+                    ),
+                },
                 {
                     'grade_id': 'setup',
                     'role': 'given',
@@ -493,6 +568,31 @@ RELEASES = {
             'title': 'Exercise 4: gradient flow through depth',
             'cells': [
                 {
+                    'grade_id': 'install',
+                    'role': 'given',
+                    'sha256': '7e31f6a718d9baa1c84ee1003ea5f39e40bcc49c97a2a6448a0a41ddfca35e8b',
+                    'cell_type': 'code',
+                    'flags': [False, False, True, None, False],
+                    'source': (
+                        '# The course package, installed only where this Python lacks it (Colab,\n'
+                        "# a JupyterHub, a new environment). In the course's environment, and when\n"
+                        '# the notebook is graded, this cell does nothing.\n'
+                        'import importlib.util\n'
+                        '\n'
+                        'if (\n'
+                        '    importlib.util.find_spec("actzoo") is None\n'
+                        '    or importlib.util.find_spec("actzoo_grader") is None\n'
+                        '):\n'
+                        '    raise ModuleNotFoundError(\n'
+                        '        "This notebook needs the course package actzoo. "\n'
+                        '        "Download actzoo-0.1.0-py3-none-any.whl from the course\'s site "\n'
+                        '        "(page \'Hands-on practice\') into this notebook\'s folder, run "\n'
+                        '        "this in a cell, then run the notebook again:\\n"\n'
+                        "        '%pip install actzoo-0.1.0-py3-none-any.whl'\n"
+                        '    )'
+                    ),
+                },
+                {
                     'grade_id': 'setup',
                     'role': 'given',
                     'sha256': 'a0fb1e6a4bac37bce0c1b873cabecae853c937d31a8ba6c4343801763951ca69',
@@ -606,6 +706,33 @@ RELEASES = {
             'notebook': 'ex5_landscapes.ipynb',
             'title': 'Exercise 5: training runs and loss landscapes',
             'cells': [
+                {
+                    'grade_id': 'install',
+                    'role': 'given',
+                    'sha256': 'b3b0759a63ade5053a5a5977610e47239c527f79b28131e36f6da45a3d214d5b',
+                    'cell_type': 'code',
+                    'flags': [False, False, True, None, False],
+                    'source': (
+                        '# The course package, installed only where this Python lacks it (Colab,\n'
+                        "# a JupyterHub, a new environment). In the course's environment, and when\n"
+                        '# the notebook is graded, this cell does nothing.\n'
+                        'import importlib.util\n'
+                        '\n'
+                        'if (\n'
+                        '    importlib.util.find_spec("actzoo") is None\n'
+                        '    or importlib.util.find_spec("actzoo_grader") is None\n'
+                        '    or importlib.util.find_spec("torch") is None\n'
+                        '):\n'
+                        '    raise ModuleNotFoundError(\n'
+                        '        "This notebook needs the course package actzoo (with PyTorch). "\n'
+                        '        "Download actzoo-0.1.0-py3-none-any.whl from the course\'s site "\n'
+                        '        "(page \'Hands-on practice\') into this notebook\'s folder, run "\n'
+                        '        "this in a cell, then run the notebook again:\\n"\n'
+                        '        \'%pip install "actzoo-0.1.0-py3-none-any.whl[torch]"\'\n'
+                        "        ' --extra-index-url https://download.pytorch.org/whl/cpu'\n"
+                        '    )'
+                    ),
+                },
                 {
                     'grade_id': 'setup',
                     'role': 'given',
@@ -777,6 +904,31 @@ RELEASES = {
             'notebook': 'ex6_applications.ipynb',
             'title': 'Exercise 6: applications',
             'cells': [
+                {
+                    'grade_id': 'install',
+                    'role': 'given',
+                    'sha256': '7e31f6a718d9baa1c84ee1003ea5f39e40bcc49c97a2a6448a0a41ddfca35e8b',
+                    'cell_type': 'code',
+                    'flags': [False, False, True, None, False],
+                    'source': (
+                        '# The course package, installed only where this Python lacks it (Colab,\n'
+                        "# a JupyterHub, a new environment). In the course's environment, and when\n"
+                        '# the notebook is graded, this cell does nothing.\n'
+                        'import importlib.util\n'
+                        '\n'
+                        'if (\n'
+                        '    importlib.util.find_spec("actzoo") is None\n'
+                        '    or importlib.util.find_spec("actzoo_grader") is None\n'
+                        '):\n'
+                        '    raise ModuleNotFoundError(\n'
+                        '        "This notebook needs the course package actzoo. "\n'
+                        '        "Download actzoo-0.1.0-py3-none-any.whl from the course\'s site "\n'
+                        '        "(page \'Hands-on practice\') into this notebook\'s folder, run "\n'
+                        '        "this in a cell, then run the notebook again:\\n"\n'
+                        "        '%pip install actzoo-0.1.0-py3-none-any.whl'\n"
+                        '    )'
+                    ),
+                },
                 {
                     'grade_id': 'setup',
                     'role': 'given',
