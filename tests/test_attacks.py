@@ -25,8 +25,9 @@ from actzoo_grader.assignment import parts
 from actzoo_grader.autograde import autograde
 from actzoo_grader.course import REPO, Course
 from actzoo_grader.executor import Guarded
+from actzoo_grader.feedback import write_feedback
 from actzoo_grader.grades import part_scores
-from tests.notebooks import with_answers
+from tests.notebooks import html_text, leaked_lines, secret_lines, with_answers
 
 pytestmark = pytest.mark.slow
 
@@ -261,6 +262,38 @@ for target in (("127.0.0.1", {port}), ("10.0.2.2", 80), ("pypi.org", 443)):
         print("no connection to", target, type(exc).__name__)
 """
 
+DISPLAY_UPDATES = """\
+handles = [display("small", display_id="same") for _ in range(3)]
+for _ in range(5):
+    handles[0].update("x" * (30 << 20))
+"""
+
+SHOW_THEN_RAISE = """\
+import sys
+def relu(x, *a, **k):
+    getattr(sys, "display" + "hook")(100)
+    raise ValueError("not written yet")
+relu_grad = leaky_relu = leaky_relu_grad = elu = elu_grad = relu
+selu = selu_grad = softplus = softplus_grad = silu = silu_grad = relu
+gelu = gelu_grad = sigmoid = relu
+"""
+
+READ_HISTORY = """\
+def elu(x, alpha=1.0):
+    raise ValueError("\\n".join(In))
+"""
+
+READ_CALLER = """\
+import traceback
+import numpy as np
+def relu(x):
+    x = np.asarray(x)
+    if x.size > 10:
+        lines = [f"{frame.line}\\n" for frame in traceback.extract_stack()]
+        raise ValueError("".join(lines))
+    return np.maximum(x, 0)
+"""
+
 BACKGROUND_THREAD = """\
 import threading, time
 def later():
@@ -271,10 +304,91 @@ threading.Thread(target=later, daemon=True).start()
 """
 
 
+# Files handed in beside the notebook, each trying to run before the tests.
+STARTUP_FILES = {".ipython/profile_default/startup/00-tests.py": CANARY_THIEF}
+KERNEL_CONFIG_FILES = {
+    name: f"c.InteractiveShellApp.exec_lines = [{CANARY_THIEF!r}]\n"
+    for name in ("ipython_kernel_config.py", "ipython_config.py")
+}
+SHADOW_FILES = {
+    "actzoo_grader/__init__.py": "",
+    "actzoo_grader/checks.py": REBIND_CHECKS + CANARY_THIEF,
+    "numpy/__init__.py": (
+        "import sys\n"
+        "sys.path = [p for p in sys.path if p not in ('', '.')]\n"
+        "del sys.modules['numpy']\n"
+        "import numpy\n"
+        "numpy.allclose = lambda *a, **k: True\n"
+    ),
+    "sitecustomize.py": CANARY_THIEF,
+    "usercustomize.py": CANARY_THIEF,
+}
+HONEST_FILES = {
+    "notes.txt": "my notes\n",
+    "helpers.py": "def double(x):\n    return 2 * x\n",
+    "data/values.csv": "x,y\n1,2\n",
+}
+
+
+class WithFiles:
+    """A notebook handed in with other files beside it."""
+
+    def __init__(self, nb: dict, files: dict[str, str]) -> None:
+        self.nb, self.files = nb, files
+
+    def write(self, folder: Path) -> None:
+        _write(folder, self.nb)
+        for name, text in self.files.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+
+class Linked:
+    """A submission holding symbolic links, which are never followed.
+
+    ``notebook`` links the notebook itself to the instructor's solution;
+    ``files`` are links beside a notebook (``nb``) to the gradebook and to
+    a file only the grading user may read; ``folder`` makes the whole
+    assignment folder a link to another student's solved work.
+    """
+
+    def __init__(self, kind: str, nb: dict | None = None) -> None:
+        self.kind, self.nb = kind, nb
+
+    def write(self, folder: Path, course: Path) -> None:
+        if self.kind == "folder":
+            elsewhere = course.parent / "classmate" / ASSIGNMENT
+            _write(elsewhere, solved())
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.symlink_to(elsewhere, target_is_directory=True)
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.kind == "notebook":
+            (folder / f"{ASSIGNMENT}.ipynb").symlink_to(SOURCE)
+            return
+        assert self.nb is not None
+        _write(folder, self.nb)
+        (folder / "gradebook.db").symlink_to(course / "gradebook.db")
+        private = course.parent / "private.txt"
+        private.write_text("only the grading user may read this\n")
+        private.chmod(0o600)
+        (folder / "private").symlink_to(private)
+        (folder / "solutions").symlink_to(REPO / "solutions", target_is_directory=True)
+
+
 def _write(folder: Path, nb: dict | str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{ASSIGNMENT}.ipynb"
     path.write_text(nb if isinstance(nb, str) else json.dumps(nb))
+
+
+def _oversized(nb: dict) -> str:
+    """Return ``nb`` as text past the size a notebook may have."""
+    big = copy.deepcopy(nb)
+    filler = {"cell_type": "markdown", "metadata": {}, "source": "x" * (51 << 20)}
+    big["cells"].append(filler)
+    return json.dumps(big)
 
 
 def _submissions(
@@ -332,12 +446,28 @@ def _submissions(
         "memory_bomb": (with_cell(ok, MEMORY_BOMB, after="elu"), FULL),
         "infinite_loop": (with_cell(ok, INFINITE_LOOP, after="relu"), FULL),
         "huge_output": (with_cell(ok, FLOOD, after="relu"), FULL),
+        "display_updates": (with_cell(ok, DISPLAY_UPDATES, after="relu"), FULL),
+        "shows_then_raises": (with_cell(blank(), SHOW_THEN_RAISE, after=None), 0.0),
+        "reads_history": (
+            with_cell(solved({"relu", "leaky_relu"}), READ_HISTORY, after="elu"),
+            POINTS["test_relu"] + POINTS["test_leaky_relu"],
+        ),
+        "reads_caller": (with_cell(solved({"relu"}), READ_CALLER, after="relu"), 0.0),
         "exits_in_a_cell": (with_cell(ok, EXIT_IN_CELL, after="elu"), FULL),
         "exits_in_a_test": (
             with_cell(ok, EXIT_IN_SOFTPLUS, after="softplus"),
             score_without("test_softplus"),
         ),
         "network": (with_cell(ok, NETWORK.format(port=port)), FULL),
+        "ipython_startup_file": (WithFiles(blank(), STARTUP_FILES), 0.0),
+        "kernel_config_file": (WithFiles(blank(), KERNEL_CONFIG_FILES), 0.0),
+        "shadowing_modules": (WithFiles(blank(), SHADOW_FILES), 0.0),
+        "honest_extra_files": (WithFiles(ok, HONEST_FILES), FULL),
+        "huge_cell": (with_cell(ok, "#" + "x" * 1_500_000, after=None), FULL),
+        "oversized_notebook": (_oversized(ok), 0.0),
+        "linked_notebook": (Linked("notebook"), 0.0),
+        "linked_files": (Linked("files", ok), FULL),
+        "linked_folder": (Linked("folder"), 0.0),
         "malformed_json": (json.dumps(ok)[:5000], 0.0),
         "renamed_notebook": ("renamed", 0.0),
         "missing_notebook": ("missing", 0.0),
@@ -347,7 +477,7 @@ def _submissions(
 def _digest(folder: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
+        if path.is_file() and not path.is_symlink():
             h.update(str(path.relative_to(folder)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
@@ -385,6 +515,10 @@ def batch(tmp_path_factory):
         elif nb == "missing":
             folder.mkdir(parents=True)
             (folder / "notes.txt").write_text("I forgot the notebook\n")
+        elif isinstance(nb, WithFiles):
+            nb.write(folder)
+        elif isinstance(nb, Linked):
+            nb.write(folder, course.root)
         else:
             _write(folder, nb)
     home_startup = Path.home() / ".ipython" / "profile_default" / "startup"
@@ -394,9 +528,8 @@ def batch(tmp_path_factory):
         "home_startup": sorted(home_startup.glob("*")) if home_startup.is_dir() else [],
         "tmp_planted": Path("/tmp/planted.py").exists(),
     }
-    executor = Guarded(
-        limits=sandbox.Limits(cell_timeout=20, wall=300, memory=2 << 30, processes=64)
-    )
+    limits = sandbox.Limits(cell_timeout=20, wall=300, memory=2 << 30, processes=64)
+    executor = Guarded(limits=limits)
     result = autograde(course, ASSIGNMENT, executor=executor, jobs=2)
     stop.set()
     thread.join()
@@ -408,6 +541,7 @@ def batch(tmp_path_factory):
         "before": before,
         "connections": connections,
         "home_startup": home_startup,
+        "limits": limits,
     }
 
 
@@ -457,6 +591,17 @@ def test_the_course_folder_and_machine_are_intact(batch):
     assert not batch["connections"], "a kernel reached a port on the host"
 
 
+def test_output_stays_within_its_budget(batch):
+    """Floods, updates of displays included, cannot bloat a stored notebook."""
+    autograded = batch["course"].root / "autograded"
+    sizes = {
+        p.parent.parent.name: p.stat().st_size for p in autograded.rglob("*.ipynb")
+    }
+    assert {"huge_output", "display_updates"} <= set(sizes)
+    budget = batch["limits"].output
+    assert max(sizes.values()) < budget + (1 << 20), sizes
+
+
 def test_nothing_keeps_running(batch):
     for slot in range(4):
         assert sandbox.processes_of(sandbox.FIRST_UID + slot) == []
@@ -480,6 +625,8 @@ def test_the_report_names_what_was_detected(batch):
         "huge_output": "dropped",
         "exits_in_a_cell": "died",
         "malformed_json": "cannot be read",
+        "huge_cell": "1,500,001 characters",
+        "oversized_notebook": "more than the",
         "renamed_notebook": "not a notebook",
         "missing_notebook": "missing",
     }
@@ -490,6 +637,52 @@ def test_the_report_names_what_was_detected(batch):
         assert detections[student] == [], (student, detections[student])
     report = batch["course"].report(ASSIGNMENT, "patched_numpy")
     assert "allclose" in report.read_text()
+
+
+def test_links_are_never_followed(batch):
+    """No link's target is read as the student's, copied or shown."""
+    course = batch["course"]
+    autograded = course.root / "autograded"
+    copied = {p.name for p in (autograded / "linked_files").rglob("*")}
+    assert not copied & {"gradebook.db", "private", "solutions"}, copied
+    assert not any(p.is_symlink() for p in autograded.rglob("*"))
+    secret = json.loads(SOURCE.read_text())
+    solution_lines = {
+        line.strip()
+        for cell in secret["cells"]
+        if cell["metadata"].get("nbgrader", {}).get("solution")
+        for line in "".join(cell["source"]).splitlines()
+        if line.strip().startswith("return ")
+    }
+    for shown in autograded.rglob("*.ipynb"):
+        if shown.parent.parent.name in ("linked_notebook", "linked_folder"):
+            text = shown.read_text()
+            assert not [line for line in solution_lines if line in text], shown
+    failed = batch["result"].failed
+    assert "linked_folder" in failed and "link" in failed["linked_folder"]
+    notes = " ".join(batch["result"].detections["linked_files"])
+    assert "private is a link" in notes and "gradebook.db is a link" in notes
+
+
+def test_feedback_holds_no_hidden_test_line(batch):
+    """Whatever a submission prints or raises, no page quotes a hidden test."""
+    pages = write_feedback(batch["course"], ASSIGNMENT)
+    assert len(pages) >= len(batch["submissions"]) - 6
+    secrets = secret_lines(SOURCE, kinds=("HIDDEN TESTS",))
+    assert len(secrets) > 20
+    for page in pages:
+        leaks = leaked_lines(html_text(page.read_text()), secrets)
+        assert not leaks, (page, leaks[:3])
+    withheld = {p.parent.parent.name for p in pages if "[withheld:" in p.read_text()}
+    # The stack of a hidden test quotes it: that message is withheld.
+    assert "reads_caller" in withheld, withheld
+    # The kernel's history holds the cells that ran, never a test cell.
+    history = next(p for p in pages if p.parent.parent.name == "reads_history")
+    text = html_text(history.read_text())
+    assert 'raise ValueError("\\n".join(In))' in text
+    message = text[text.index("ValueError: ") :]
+    assert "def relu(x):" in message and "def elu(x, alpha=1.0):" in message
+    assert 'assert_close(relu(x), [0.0, 0.0, 3.5], "relu(x)", x)' not in message
 
 
 def test_secrets_stay_out_of_reach(batch):

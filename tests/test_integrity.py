@@ -9,7 +9,7 @@ import pytest
 
 from actzoo_grader import probe, rebuild, sandbox
 from actzoo_grader.course import REPO
-from actzoo_grader.static_scan import static_findings
+from actzoo_grader.static_scan import import_specs, static_findings
 
 RELEASED = REPO / "exercises" / "ex1_activations" / "ex1_activations.ipynb"
 
@@ -120,6 +120,12 @@ def test_answers_keep_the_students_source_and_released_metadata(release):
 
 
 PROTECTED = {"np", "math", "assert_close", "call_quietly"}
+GIVEN_IMPORTS = {
+    "np": "numpy",
+    "math": "math",
+    "assert_close": "actzoo_grader.checks.assert_close",
+    "call_quietly": "actzoo_grader.checks.call_quietly",
+}
 MODULES = {"np", "math", "numpy", "actzoo_grader"}
 
 
@@ -142,10 +148,20 @@ MODULES = {"np", "math", "numpy", "actzoo_grader"}
         ("sys.settrace(f)", "settrace"),
         ("get_ipython().showtraceback = None", "showtraceback"),
         ("%load_ext something\nimport gc", "gc"),
+        # Code run by a timing magic is read like the cell's own.
+        ("%%time\nnp.allclose = lambda *a, **k: True", "np.allclose"),
+        ("%timeit -n 1 exec('assert_close = print')", "exec"),
+        ("%%capture out\nimport ctypes", "ctypes"),
+        # Only the magics an honest notebook uses are let through.
+        ("%config InteractiveShell.ast_node_interactivity='all'", "get_ipython"),
+        ("%run other.py", "get_ipython"),
+        # The same name imported from something else is still a rebinding.
+        ("import torch as np", "rebinds np"),
+        ("from mylib import assert_close", "rebinds assert_close"),
     ],
 )
 def test_reaching_for_the_machinery_is_found(source, word):
-    found = static_findings(source, "cell 3", PROTECTED, MODULES)
+    found = static_findings(source, "cell 3", PROTECTED, MODULES, GIVEN_IMPORTS)
     assert len(found) == 1 and found[0].tampering
     assert word in found[0].detail
 
@@ -159,10 +175,30 @@ def test_reaching_for_the_machinery_is_found(source, word):
         "import os, subprocess\nprint(os.getcwd())",
         "def sigmoid(x):\n    out = np.empty_like(x)\n    out[...] = 1 / (1 + np.exp(-x))\n    return out",
         "this is not python (",
+        # Importing again what the given cells import, under the same name.
+        "import numpy as np\nimport math\n\ndef relu(x):\n    return np.maximum(x, 0)",
+        "from actzoo_grader.checks import assert_close\nimport numpy as np",
+        # The magics of an honest notebook: plots, timings, printing.
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])",
+        "%timeit relu(np.linspace(-1, 1, 5))",
+        "%time y = np.sqrt(2.0)",
+        "%%time\nz = np.arange(10)\nprint(z.sum())",
+        "%precision 3",
+        "%%capture captured\nprint('quiet')",
     ],
 )
 def test_ordinary_code_is_not_flagged(source):
-    assert static_findings(source, "c", PROTECTED, MODULES) == []
+    assert static_findings(source, "c", PROTECTED, MODULES, GIVEN_IMPORTS) == []
+
+
+def test_import_specs_name_what_each_import_binds():
+    source = "import numpy as np\nimport os.path\nfrom a.b import c as d, e\n"
+    assert import_specs(source) == {
+        "np": "numpy",
+        "os": "os",
+        "d": "a.b.c",
+        "e": "a.b.e",
+    }
 
 
 def test_probes_compare_hooks_and_library_functions():

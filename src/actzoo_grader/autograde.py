@@ -20,10 +20,12 @@ batch goes on.
 
 from __future__ import annotations
 
+import glob
 import json
 import multiprocessing
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -37,6 +39,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from actzoo_grader import sandbox
+from actzoo_grader.collect import MAX_NOTEBOOK_BYTES
 from actzoo_grader.course import Course, nbgrader_environment
 from actzoo_grader.executor import Executor, Guarded, LocalKernel
 from actzoo_grader.rebuild import KEY, is_test, read_notebook, role, sanitize
@@ -78,6 +81,40 @@ def prepare(course: Course, assignment: str) -> None:
     with nbgrader_environment():
         coursedir = CourseDirectory(config=config)
         GenerateAssignment(coursedir=coursedir, config=config).start()
+
+
+def links_in(folder: Path) -> list[Path]:
+    """Return what under ``folder`` is not a plain file or folder, unfollowed.
+
+    Symbolic links (and pipes, sockets, devices) in a submission are never
+    followed or read: a link could point at ``solutions/``, the gradebook,
+    another student's work or a file the grading user alone may read.
+    """
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirpath, name)
+            mode = path.lstat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                found.append(path)
+    return sorted(found)
+
+
+def linked_folder(course: Course, assignment: str, student: str) -> str | None:
+    """Return why a student's submission folder cannot be graded, or None.
+
+    The student's folder and its assignment folder must be real folders,
+    never links: a link there would make the grader read (and nbgrader
+    copy) whatever it points at as the student's own work.
+    """
+    student_dir = course.submitted_dir / student
+    for path in (student_dir, student_dir / assignment):
+        if path.is_symlink() or not path.is_dir():
+            return (
+                f"{path.relative_to(course.root)} is a link or not a folder; "
+                "links are never followed, so nothing of it was graded"
+            )
+    return None
 
 
 def submitted_students(course: Course, assignment: str) -> list[str]:
@@ -125,6 +162,21 @@ def _init_worker(sandboxed: bool) -> None:
         _LEASE = sandbox.UidLease.claim()
 
 
+def _cannot_read(path: Path, links: list[Path]) -> str | None:
+    """Return why the notebook at ``path`` is not read, or None."""
+    if path in links:
+        return f"{path.name} is a link, which is not followed"
+    if not path.is_file():
+        return f"{path.name} is missing"
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return (
+            f"{path.name} is {size:,} bytes, more than the "
+            f"{MAX_NOTEBOOK_BYTES:,} a notebook may have"
+        )
+    return None
+
+
 def run_submission(task: _Task) -> dict[str, Any]:
     """Return the report of running one student's notebooks (stage 1)."""
     executor = task.executor
@@ -139,7 +191,15 @@ def run_submission(task: _Task) -> dict[str, Any]:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     report: dict[str, Any] = {"student": task.student, "notebooks": {}, "notes": []}
-    present = sorted(p.stem for p in folder.glob("*.ipynb"))
+    refused = linked_folder(task.course, task.assignment, task.student)
+    if refused:
+        report["notes"].append(refused)
+        return report
+    links = links_in(folder)
+    report["notes"] += [
+        f"{p.relative_to(folder)} is a link: it was not followed or read" for p in links
+    ]
+    present = sorted(p.stem for p in folder.glob("*.ipynb") if p not in links)
     for name in sorted(set(present) - set(task.notebooks)):
         report["notes"].append(
             f"{name}.ipynb is not a notebook of this assignment and was not "
@@ -147,16 +207,16 @@ def run_submission(task: _Task) -> dict[str, Any]:
         )
     for name in task.notebooks:
         path = folder / f"{name}.ipynb"
-        if not path.is_file():
-            report["notes"].append(f"{name}.ipynb is missing: it scores 0")
-            continue
-        try:
-            submitted = read_notebook(path)
-        except Exception as exc:
-            why = (
-                f"{name}.ipynb cannot be read as a notebook: "
-                f"{type(exc).__name__}: {str(exc)[:200]}"
-            )
+        why = _cannot_read(path, links)
+        if why is None:
+            try:
+                submitted = read_notebook(path)
+            except Exception as exc:
+                why = (
+                    f"{name}.ipynb cannot be read as a notebook: "
+                    f"{type(exc).__name__}: {str(exc)[:200]}"
+                )
+        if why is not None:
             report["notes"].append(why + "; it scores 0")
             (out / f"{name}.error").write_text(why)
             continue
@@ -209,11 +269,14 @@ def run_submission(task: _Task) -> dict[str, Any]:
 class UseExecuted(NbGraderPreprocessor):
     """nbgrader preprocessor: take the notebook stage 1 executed.
 
-    When stage 1 could not run a notebook, every test cell gets an error
+    When stage 1 could not run a notebook, the released notebook stands in
+    for it (never what nbgrader read from the submission, which may be a
+    link to the instructor's solution), and every test cell gets an error
     output naming the reason, so it scores 0 and the feedback says why.
     """
 
     staging_root = Unicode("").tag(config=True)
+    release_root = Unicode("").tag(config=True)
 
     def preprocess(self, nb, resources):
         """Return the executed notebook of this student, or a failed one."""
@@ -228,6 +291,9 @@ class UseExecuted(NbGraderPreprocessor):
             if error.is_file()
             else "the grader could not run this notebook"
         )
+        released = Path(self.release_root) / f"{info['notebook']}.ipynb"
+        if released.is_file():
+            nb = read_notebook(released)
         for cell in nb.cells:
             if is_test(cell):
                 cell.outputs = [
@@ -241,8 +307,14 @@ class UseExecuted(NbGraderPreprocessor):
 def _store(course: Course, assignment: str, student: str, staging: Path) -> str | None:
     """Write one student's executed notebooks into the gradebook.
 
-    Returns None, or nbgrader's reason for failing.
+    Returns None, or nbgrader's reason for failing. Links in the submission
+    are among the files nbgrader ignores, so it never copies their targets
+    into ``autograded/``.
     """
+    refused = linked_folder(course, assignment, student)
+    if refused:
+        record_zero(course, assignment, student)
+        return refused
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
@@ -267,6 +339,14 @@ def _store(course: Course, assignment: str, student: str, staging: Path) -> str 
         CheckCellMetadata,
     ]
     config.UseExecuted.staging_root = str(staging)
+    config.UseExecuted.release_root = str(course.released(assignment))
+    links = links_in(course.submitted(assignment, student))
+    if links:
+        default = CourseDirectory.class_traits()["ignore"].default()
+        ignored = list(config.CourseDirectory.get("ignore", default))
+        config.CourseDirectory.ignore = ignored + sorted(
+            {glob.escape(p.name) for p in links}
+        )
     try:
         with nbgrader_environment():
             coursedir = CourseDirectory(config=config)

@@ -18,10 +18,60 @@ from pathlib import Path
 from typing import Any
 
 from actzoo_grader.assignment import source_text, title_of
-from actzoo_grader.course import Course
+from actzoo_grader.course import Course, nbgrader_environment
 from actzoo_grader.grades import PartScore, part_scores
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_BEGIN = re.compile(r"^\s*#+\s*BEGIN HIDDEN TESTS\s*$")
+_END = re.compile(r"^\s*#+\s*END HIDDEN TESTS\s*$")
+#: Hidden-test lines shorter than this (spaces aside) are not looked for:
+#: ``pass`` or ``else:`` give nothing away.
+MIN_SECRET_CHARS = 8
+#: What a withheld piece of text is replaced with.
+WITHHELD = (
+    "[withheld: this text quotes the hidden tests, which stay confidential "
+    "until the grades are final]"
+)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def hidden_lines(sources: list[str], released: dict[str, Any]) -> set[str]:
+    """Return the hidden tests' lines that a student must not read.
+
+    ``sources`` are the test cells as the gradebook holds them; a line
+    counts when it lies between the hidden-test markers, has at least
+    :data:`MIN_SECRET_CHARS` characters other than spaces and is not part
+    of any line of the released notebook (which students have anyway).
+    Lines are compared with whitespace runs read as one space.
+    """
+    shown = "\n".join(
+        _flat(line)
+        for cell in released.get("cells", [])
+        for line in source_text(cell).splitlines()
+    )
+    found: set[str] = set()
+    for source in sources:
+        inside = False
+        for line in source.splitlines():
+            if _BEGIN.match(line):
+                inside = True
+            elif _END.match(line):
+                inside = False
+            elif inside:
+                text = _flat(line)
+                if len(text.replace(" ", "")) >= MIN_SECRET_CHARS and text not in shown:
+                    found.add(text)
+    return found
+
+
+def scrub(text: str, secrets: set[str]) -> str:
+    """Return ``text``, or :data:`WITHHELD` if it quotes a hidden-test line."""
+    flat = _flat(text)
+    return WITHHELD if any(s in flat for s in secrets) else text
+
 
 _STYLE = """
 body { font-family: sans-serif; max-width: 50em; margin: 2em auto;
@@ -56,6 +106,7 @@ def render(
     graded: dict[str, Any],
     released: dict[str, Any],
     scores: list[PartScore],
+    secrets: set[str] | None = None,
 ) -> str:
     """Return the feedback page of one notebook as HTML.
 
@@ -67,7 +118,11 @@ def render(
         The notebook the student was given; test cells are shown from it.
     scores
         The scores of this student's notebook.
+    secrets
+        The hidden tests' lines (:func:`hidden_lines`): a message or code
+        that quotes one is withheld (:func:`scrub`), whatever printed it.
     """
+    secrets = secrets or set()
     given = {
         c["metadata"]["nbgrader"]["grade_id"]: c
         for c in released["cells"]
@@ -108,7 +163,8 @@ def render(
             shown = source_text(cell)
             heading, mark = f"Your code: {grade_id}", ""
             label = "Your code"
-        messages = error_messages(cell)
+        shown = scrub(shown, secrets)
+        messages = [scrub(m, secrets) for m in error_messages(cell)]
         body.append(f"<div class='part'><h2>{esc(heading)}{mark}</h2>")
         body.append(f"<p>{label}:</p><pre>{esc(shown)}</pre>")
         if messages:
@@ -136,7 +192,13 @@ def write_feedback(
     Pages go to ``<course>/feedback/<student>/<assignment>/<notebook>.html``
     for every autograded student (or only ``students``).
     """
+    from nbgrader.api import Gradebook
+
     scores = part_scores(course, assignment)
+    tests: dict[str, list[str]] = {}
+    with nbgrader_environment(), Gradebook(course.db_url) as gb:
+        for nb in gb.find_assignment(assignment).notebooks:
+            tests[nb.name] = [c.source for c in nb.source_cells if c.locked]
     written: list[Path] = []
     for folder in sorted(course.autograded_dir.glob(f"*/{assignment}")):
         student = folder.parent.name
@@ -147,8 +209,10 @@ def write_feedback(
             mine = [
                 s for s in scores if s.student == student and s.notebook == path.stem
             ]
+            given = _load(released)
+            secrets = hidden_lines(tests.get(path.stem, []), given)
             page = render(
-                student, assignment, path.stem, _load(path), _load(released), mine
+                student, assignment, path.stem, _load(path), given, mine, secrets
             )
             out = course.feedback(assignment, student) / f"{path.stem}.html"
             out.parent.mkdir(parents=True, exist_ok=True)

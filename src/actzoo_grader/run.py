@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,16 @@ from actzoo_grader import sandbox
 from actzoo_grader.findings import Finding
 from actzoo_grader.probe import compare_probes, probe_source, read_probe
 from actzoo_grader.rebuild import KEY, cell_label, role
-from actzoo_grader.static_scan import bound_names, imported_modules, static_findings
+from actzoo_grader.static_scan import (
+    bound_names,
+    import_specs,
+    imported_modules,
+    static_findings,
+)
+
+#: The longest student cell the grader reads; reading is not free, and no
+#: answer needs a megabyte of code.
+MAX_CELL_CHARS = 1_000_000
 
 #: ``ename`` of the error output that marks a voided test cell.
 INTEGRITY_ERROR = "GradingIntegrityError"
@@ -96,21 +106,54 @@ class _Client(NotebookClient):
         self.used = 0
         self.dropped = 0
 
-    def output(self, outs, msg, display_id, cell_index):
-        """Keep an output while the budget lasts; count the rest."""
-        content = msg.get("content", {})
-        size = sum(len(str(v)) for v in content.values())
+    def _spend(self, size: int) -> bool:
+        """Return True and count ``size`` bytes if the budget allows them."""
         if self.used + size > self.budget:
             self.dropped += 1
-            return None
+            return False
         self.used += size
+        return True
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep an output while the budget lasts; count the rest."""
+        if not self._spend(_size(msg)):
+            return None
         return super().output(outs, msg, display_id, cell_index)
+
+    def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
+        """Update a display while the budget lasts: once per place it is shown.
+
+        An update replaces every output shown with that display id, so it
+        costs its size as many times as there are such outputs.
+        """
+        places = self._display_id_map.get(display_id, {}).values()
+        if self._spend(_size(msg) * sum(len(p) for p in places)):
+            super()._update_display_id(display_id, msg)
+
+
+def _size(msg: dict[str, Any]) -> int:
+    """Return the size of a message's content, as the output budget counts it."""
+    return sum(len(str(v)) for v in msg.get("content", {}).values())
 
 
 def _error(name: str, value: str) -> NotebookNode:
     return NotebookNode(
         output_type="error", ename=name, evalue=value, traceback=[f"{name}: {value}"]
     )
+
+
+def _no_results(cell: NotebookNode) -> None:
+    """Turn a test cell's results into plain displays.
+
+    nbgrader reads a number a test cell returns as its partial credit, and
+    it reads only the first result or error: a function that shows a number
+    (``sys.displayhook(18)``) before it raises would earn points. A test
+    cell's score is all or nothing here; what it showed stays visible.
+    """
+    for out in cell.outputs:
+        if out.get("output_type") == "execute_result":
+            out.output_type = "display_data"
+            out.pop("execution_count", None)
 
 
 def _stream_text(cell: NotebookNode) -> str:
@@ -161,16 +204,13 @@ class _Kernel:
             km = AsyncKernelManager(kernel_name="python3")
         self.km = km
         extra: dict[str, Any] = {}
+        #: The unsandboxed kernel's home: empty, outside the work folder.
+        self.home: Path | None = None
         if uid is None:
-            env = dict(
-                os.environ,
-                HOME=str(workdir),
-                IPYTHONDIR=str(workdir / ".ipython"),
-                MPLBACKEND="Agg",
-                OMP_NUM_THREADS="1",
-                PYTHONHASHSEED="0",
-            )
+            self.home = Path(tempfile.mkdtemp(prefix="actzoo-home-"))
+            env = dict(os.environ, **sandbox.kernel_environment(self.home))
             env.pop("JPY_PARENT_PID", None)
+            env.pop("PYTHONPATH", None)
             extra["env"] = env
         run_sync(km.start_kernel)(
             cwd=str(workdir),
@@ -217,7 +257,10 @@ class _Kernel:
                 cells=[cell], metadata={}, nbformat=4, nbformat_minor=5
             )
         try:
-            self.client.execute_cell(cell, max(index, 0), store_history=index >= 0)
+            # Test cells stay out of the kernel's history (``In``, ``_ih``):
+            # a later cell could read the hidden tests from it.
+            history = index >= 0 and role(cell) != "test"
+            self.client.execute_cell(cell, max(index, 0), store_history=history)
         except DeadKernelError:
             return None
         finally:
@@ -260,6 +303,8 @@ class _Kernel:
             killed = len(sandbox.sweep(self.uid))
         for group in self.groups:
             sandbox.remove_cgroup(group)
+        if self.home is not None:
+            sandbox.remove_tree(self.home)
         return killed
 
 
@@ -358,22 +403,40 @@ class _Run:
         """
         protected: set[str] = set()
         module_names: set[str] = set()
+        given_imports: dict[str, str] = {}
         for cell in self.nb.cells:
             if cell.cell_type == "code":
                 bound = bound_names(cell.source)
                 if role(cell) == "given":
                     protected |= bound
+                    given_imports.update(import_specs(cell.source))
                 module_names |= {
                     name.split(".")[0] for name in imported_modules([cell.source])
                 }
         module_names |= {m.split(".")[0] for m in self.modules}
         for index, cell in enumerate(self.nb.cells):
             if cell.cell_type == "code" and role(cell) == "student":
+                if len(cell.source) > MAX_CELL_CHARS:
+                    self.void(
+                        index,
+                        f"cell {index + 1} holds {len(cell.source):,} characters, "
+                        f"more than the {MAX_CELL_CHARS:,} a cell may hold",
+                    )
+                    self.report.findings.append(
+                        Finding(
+                            "size",
+                            f"cell {index + 1}",
+                            f"{len(cell.source):,} characters: not read",
+                            True,
+                        )
+                    )
+                    continue
                 found = static_findings(
                     cell.source,
                     f"cell {index + 1}",
                     protected,
                     module_names | protected,
+                    given_imports,
                 )
                 self.report.findings += found
                 if found:
@@ -463,6 +526,7 @@ class _Run:
             # Test cells too: later tests may use what earlier ones define.
             self.replayable.append(index)
         if is_test:
+            _no_results(cell)
             self.judge(cell, index, token, reply is not None and status == "ok")
         self.note_dropped_output(cell)
         return True

@@ -291,7 +291,10 @@ def command(
     # /tmp first: the environment or the work folder may live under it,
     # and their binds must land on top of the empty /tmp, not under it.
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
-    made: set[Path] = {Path("/tmp")}
+    # The kernel's home: empty at every start, outside the work folder, so
+    # that nothing handed in (an IPython profile, a startup file) runs.
+    args += ["--perms", "1777", "--dir", str(SANDBOX_HOME)]
+    made: set[Path] = {Path("/tmp"), SANDBOX_HOME}
     for root in readable_roots():
         args += [*_mkdirs(root, made), "--ro-bind", str(root), str(root)]
     args += [
@@ -303,19 +306,10 @@ def command(
         str(workdir),
     ]
     env = {
-        "HOME": str(workdir),
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONNOUSERSITE": "1",
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(workdir / ".matplotlib"),
-        "IPYTHONDIR": str(workdir / ".ipython"),
+        **kernel_environment(SANDBOX_HOME),
         "JUPYTER_RUNTIME_DIR": str(workdir / ".jupyter"),
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
     for key, value in env.items():
         args += ["--setenv", key, value]
@@ -339,6 +333,35 @@ def command(
         "--",
     ]
     return args + list(argv)
+
+
+#: The sandboxed kernel's home folder, on the sandbox's own empty ``/tmp``.
+SANDBOX_HOME = Path("/tmp/home")
+
+
+def kernel_environment(home: Path) -> dict[str, str]:
+    """Return the environment variables of a grading kernel living in ``home``.
+
+    ``home`` is an empty folder outside the work folder: the kernel's
+    IPython profile and Matplotlib's settings are made there, so files
+    handed in beside a notebook never configure the kernel. The working
+    folder is not on the module path (``PYTHONSAFEPATH``; IPython honours
+    it too), so a handed-in ``numpy.py`` or ``actzoo.py`` is data, never
+    imported.
+    """
+    return {
+        "HOME": str(home),
+        "IPYTHONDIR": str(home / ".ipython"),
+        "MPLCONFIGDIR": str(home / ".matplotlib"),
+        "MPLBACKEND": "Agg",
+        "PYTHONSAFEPATH": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONNOUSERSITE": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
 
 
 def processes_of(uid: int) -> list[int]:

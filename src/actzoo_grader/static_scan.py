@@ -108,6 +108,65 @@ COMPARISON_DUNDERS = frozenset(
 )
 
 
+#: IPython magics an honest notebook uses: plots, timing, printing. Their
+#: calls (``get_ipython().run_line_magic(...)``) are not flagged; the code
+#: that ``time`` and ``timeit`` run is read like the cell's own.
+SAFE_MAGICS = frozenset(
+    {"matplotlib", "time", "timeit", "precision", "pprint", "who", "whos", "capture"}
+)
+#: The magics among them that run code given as their argument or body.
+CODE_MAGICS = frozenset({"time", "timeit", "capture"})
+
+
+def _magic_code(magic: str, text: str) -> str:
+    """Return the Python that a line magic's argument runs (options dropped)."""
+    words = text.split()
+    for start in range(len(words) + 1):
+        candidate = " ".join(words[start:])
+        try:
+            ast.parse(candidate)
+        except SyntaxError:
+            continue
+        return candidate
+    return text
+
+
+def _safe_magics(tree: ast.AST) -> tuple[set[int], list[str]]:
+    """Return the ``get_ipython()`` calls of safe magics and the code they run.
+
+    The first item holds the ``id()`` of each ``get_ipython()`` call node
+    that only serves a magic of :data:`SAFE_MAGICS`; the second, the code
+    the ``time``, ``timeit`` and ``capture`` magics run, to be read too.
+    """
+    calls: set[int] = set()
+    code: list[str] = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("run_line_magic", "run_cell_magic")
+            and isinstance(node.func.value, ast.Call)
+            and isinstance(node.func.value.func, ast.Name)
+            and node.func.value.func.id == "get_ipython"
+            and not node.func.value.args
+        ):
+            continue
+        values = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        if not values or len(values) != len(node.args):
+            continue
+        name = values[0]
+        if name not in SAFE_MAGICS:
+            continue
+        calls.add(id(node.func.value))
+        texts = [str(v) for v in values[1:]]
+        if name in CODE_MAGICS and texts:
+            if node.func.attr == "run_line_magic":
+                code.append(_magic_code(name, texts[0]))
+            else:
+                code += [_magic_code(name, texts[0]), *texts[1:]]
+    return calls, code
+
+
 def python_source(source: str) -> str:
     """Return IPython cell source as plain Python (magics become calls)."""
     from IPython.core.inputtransformer2 import TransformerManager
@@ -168,8 +227,37 @@ def imported_modules(sources: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
+def import_specs(source: str) -> dict[str, str]:
+    """Return ``{name: what}`` for the names a cell's top-level imports bind.
+
+    ``what`` is the module or module attribute the name is bound to:
+    ``import numpy as np`` gives ``{"np": "numpy"}``, ``from m import f``
+    gives ``{"f": "m.f"}``.
+    """
+    try:
+        tree = ast.parse(python_source(source))
+    except SyntaxError:
+        return {}
+    specs: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    specs[alias.asname] = alias.name
+                else:
+                    specs[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                specs[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return specs
+
+
 def static_findings(
-    source: str, label: str, protected: set[str], modules: set[str]
+    source: str,
+    label: str,
+    protected: set[str],
+    modules: set[str],
+    imports: dict[str, str] | None = None,
 ) -> list[Finding]:
     """Return what one student cell does to the test machinery.
 
@@ -185,13 +273,41 @@ def static_findings(
     modules
         Names bound to modules anywhere in the notebook: assigning to
         their attributes patches a library.
+    imports
+        What the given cells' imports bind (:func:`import_specs`): a
+        student cell that imports the same thing under the same name
+        (``import numpy as np`` again) rebinds nothing.
     """
+    found = _findings(source, protected, modules, imports or {})
+    unique = list(dict.fromkeys(found))
+    if not unique:
+        return []
+    return [Finding("static", label, "; ".join(unique), True)]
+
+
+def _findings(
+    source: str, protected: set[str], modules: set[str], imports: dict[str, str]
+) -> list[str]:
     try:
         tree = ast.parse(python_source(source))
     except SyntaxError:
         return []
     found: list[str] = []
-    rebound = sorted(set().union(*(_binds(n) for n in tree.body)) & protected)
+    magic_calls, magic_code = _safe_magics(tree)
+    for code in magic_code:
+        found += _findings(code, protected, modules, imports)
+    same = {
+        name
+        for name, what in import_specs(ast.unparse(tree)).items()
+        if imports.get(name) == what
+    }
+    bound: set[str] = set()
+    for statement in tree.body:
+        binds = _binds(statement)
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            binds -= same
+        bound |= binds
+    rebound = sorted(bound & protected)
     if rebound:
         found.append("rebinds " + ", ".join(rebound) + ", which the given cells define")
     for node in ast.walk(tree):
@@ -203,6 +319,7 @@ def static_findings(
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id in DYNAMIC_CALLS
+            and id(node) not in magic_calls
         ):
             found.append(f"calls {node.func.id}()")
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -233,7 +350,4 @@ def static_findings(
                         root = _root_name(sub)
                         if root in modules or root in protected:
                             found.append("assigns to " + ast.unparse(sub).strip())
-    unique = list(dict.fromkeys(found))
-    if not unique:
-        return []
-    return [Finding("static", label, "; ".join(unique), True)]
+    return found
