@@ -142,6 +142,34 @@ def test_second_order_runs_start_at_the_initial_loss_and_descend(method):
     assert np.all(np.diff(out, axis=1) <= 1e-12)  # both methods never go up
 
 
+def test_second_order_losses_are_the_losses_at_the_iterates():
+    # The runs record the loss SciPy computed at each iterate; evaluating
+    # the loss again at the iterates SciPy reports gives the same numbers.
+    from scipy.optimize import minimize
+
+    net = E.SeedBatchMLP(SIZES, "silu", [1], dtype=torch.float64)
+    params = list(net.parameters())
+    theta0 = torch.nn.utils.parameters_to_vector(params).detach().numpy().copy()
+
+    def fun(theta):
+        torch.nn.utils.vector_to_parameters(torch.as_tensor(theta), params)
+        value = torch.nn.functional.cross_entropy(net(X)[0], Y)
+        grads = torch.autograd.grad(value, params)
+        return value.item(), torch.cat([g.reshape(-1) for g in grads]).numpy()
+
+    losses = [fun(theta0)[0]]
+    minimize(
+        fun,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        callback=lambda xk: losses.append(fun(xk)[0]),
+        options={"maxiter": 8},
+    )
+    out = E.second_order_seeds(SIZES, "silu", [1], X, Y, iterations=8)
+    np.testing.assert_allclose(out[0, : len(losses)], losses, rtol=1e-12)
+
+
 def test_paired_test_is_the_exact_permutation_test():
     rng = np.random.default_rng(0)
     for n in (6, 10):

@@ -442,7 +442,9 @@ def train_seeds(
             with torch.no_grad():
                 loss[:, t] = per_seed.numpy()
                 acc[:, t] = _accuracy(logits, y).numpy()
-                dead_units = torch.cat([(z <= 0).all(dim=1) for z in pres], dim=1)
+                # z <= 0 on every example, as "the largest z is <= 0": a max
+                # over examples is many times faster than all() over them.
+                dead_units = torch.cat([z.amax(dim=1) <= 0 for z in pres], dim=1)
                 dead[:, t] = dead_units.to(torch.float64).mean(dim=1).numpy()
                 means[:, t] = torch.stack([h.mean(dim=(1, 2)) for h in hs], 1).numpy()
                 gnorm[:, t] = torch.stack(
@@ -553,8 +555,11 @@ def _second_order_run(
 
     trace = [fun(theta0)[0]]
 
-    def record(theta: NDArray[np.float64]) -> None:
-        trace.append(fun(theta)[0])
+    def record(intermediate_result: Any) -> None:
+        # The loss the method computed at its new iterate (SciPy passes it
+        # to a callback whose parameter has this name): the same number a
+        # new evaluation would give, without the cost.
+        trace.append(float(intermediate_result.fun))
 
     minimize(
         fun,
