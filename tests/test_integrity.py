@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
@@ -264,6 +265,23 @@ def test_the_sandbox_command_isolates(tmp_path):
         for b in binds
         if b != "/usr"
     ), binds
+
+
+def test_the_address_space_allows_for_a_cuda_build(tmp_path, monkeypatch):
+    limits = sandbox.Limits(memory=4 << 30)
+    assert sandbox.address_space(limits, cuda=False) == 4 << 30
+    assert sandbox.address_space(limits, cuda=True) == (4 << 30) + sandbox.CUDA_RESERVE
+    # A CUDA build is found by its libraries, without importing it.
+    fake = tmp_path / "site" / "torch"
+    (fake / "lib").mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('never imported')\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    assert not sandbox.cuda_torch()
+    (fake / "lib" / "libtorch_cuda.so").write_bytes(b"")
+    assert sandbox.cuda_torch()
+    cmd = " ".join(sandbox.command(["true"], tmp_path, 61234, limits))
+    assert f"--as={(4 << 30) + sandbox.CUDA_RESERVE}" in cmd
 
 
 def test_the_instructor_page_states_the_default_limits():

@@ -260,6 +260,8 @@ def run_submission(task: _Task) -> dict[str, Any]:
             cell.metadata.pop(KEY, None)
         nbformat.write(clean, out / f"{name}.ipynb")
         report["notebooks"][name] = run
+        if run.get("failure"):
+            report["failed"] = f"{name}.ipynb: {run['failure']}"
     return report
 
 
@@ -548,39 +550,78 @@ def _guarded(
                 pool.submit(run_submission, task): student
                 for student, task in tasks.items()
             }
-            for future in as_completed(begun):
-                student = begun[future]
-                try:
-                    report = future.result()
-                except Exception as exc:
-                    report = {
-                        "student": student,
-                        "notebooks": {},
-                        "notes": [f"the grader failed: {type(exc).__name__}: {exc}"],
-                    }
-                course.report(assignment, student).write_text(
-                    json.dumps(report, indent=1) + "\n"
-                )
-                began = time.perf_counter()
-                failure = _store(course, assignment, student, staging)
-                if failure:
-                    result.failed[student] = failure
-                else:
-                    result.graded.append(student)
-                result.detections[student] = _detections(report)
-                # The submission's own time: its runs and its storing,
-                # not the time it waited for a free job.
-                result.seconds[student] = (
-                    time.perf_counter()
-                    - began
-                    + sum(
-                        run.get("seconds", 0.0)
-                        for run in report.get("notebooks", {}).values()
+            try:
+                done = as_completed(begun)
+                for future in done:
+                    student = begun[future]
+                    report = _outcome(future, student)
+                    _store_one(course, assignment, student, staging, report, result)
+                    bar.update(
+                        student,
+                        student not in result.failed,
+                        bool(result.detections[student]),
                     )
-                )
-                bar.update(student, failure is None, bool(result.detections[student]))
+            except KeyboardInterrupt:
+                # Stop: no new submission starts, and the running ones end
+                # with their workers (each sandbox dies with its parent).
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise Interrupted(len(result.graded) + len(result.failed)) from None
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
     result.graded.sort()
     return result
+
+
+class Interrupted(Exception):
+    """Autograding was interrupted; ``stored`` submissions were stored."""
+
+    def __init__(self, stored: int) -> None:
+        super().__init__(f"interrupted: {stored} stored, run again to finish")
+        self.stored = stored
+
+
+def _outcome(future: Any, student: str) -> dict[str, Any]:
+    """Return a finished run's report; a run that raised is a failed one."""
+    try:
+        return future.result()
+    except Exception as exc:
+        why = f"the grader could not run it: {type(exc).__name__}: {exc}"
+        return {"student": student, "notebooks": {}, "notes": [], "failed": why}
+
+
+def _store_one(
+    course: Course,
+    assignment: str,
+    student: str,
+    staging: Path,
+    report: dict[str, Any],
+    result: AutogradeResult,
+) -> None:
+    """Write one run's report and store its scores, or record it FAILED.
+
+    A run that says nothing about the student's work (``report["failed"]``)
+    is not scored: the student gets a row of zeros, marked FAILED with the
+    reason, so that a rerun after the fix grades it.
+    """
+    course.report(assignment, student).write_text(json.dumps(report, indent=1) + "\n")
+    began = time.perf_counter()
+    failure = report.get("failed")
+    if failure:
+        record_zero(course, assignment, student)
+    else:
+        failure = _store(course, assignment, student, staging)
+    if failure:
+        result.failed[student] = failure
+    else:
+        result.graded.append(student)
+    result.detections[student] = _detections(report)
+    # The submission's own time: its runs and its storing, not the time it
+    # waited for a free job.
+    result.seconds[student] = (
+        time.perf_counter()
+        - began
+        + sum(run.get("seconds", 0.0) for run in report.get("notebooks", {}).values())
+    )

@@ -22,8 +22,11 @@ from actzoo_grader.course import Course, nbgrader_environment
 from actzoo_grader.grades import PartScore, part_scores
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_BEGIN = re.compile(r"^\s*#+\s*BEGIN HIDDEN TESTS\s*$")
-_END = re.compile(r"^\s*#+\s*END HIDDEN TESTS\s*$")
+# nbgrader's markers around hidden tests, "### BEGIN ..." and "### END ...";
+# spelt in parts, so that this module's own text holds no marker line.
+_HIDDEN = "HIDDEN" + r"\s+" + "TESTS"
+_BEGIN = re.compile(rf"^\s*#+\s*BEGIN\s+{_HIDDEN}\s*$")
+_END = re.compile(rf"^\s*#+\s*END\s+{_HIDDEN}\s*$")
 #: Hidden-test lines shorter than this (spaces aside) are not looked for:
 #: ``pass`` or ``else:`` give nothing away.
 MIN_SECRET_CHARS = 8

@@ -74,6 +74,10 @@ class RunReport:
     leftover_processes: int = 0
     seconds: float = 0.0
     sandboxed: bool = True
+    #: Why the run says nothing about the student's work (the kernel did
+    #: not start, a given cell failed before any of the student's code
+    #: ran, a given cell ran out of memory), or None.
+    failure: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as a JSON-ready dictionary."""
@@ -85,6 +89,7 @@ class RunReport:
             "leftover_processes": self.leftover_processes,
             "seconds": round(self.seconds, 3),
             "sandboxed": self.sandboxed,
+            "failure": self.failure,
         }
 
 
@@ -234,7 +239,11 @@ class _Kernel:
             budget=budget,
             kernel_name="python3",
         )
-        self.client.start_new_kernel_client()
+        try:
+            self.client.start_new_kernel_client()
+        except Exception:
+            self.stop()
+            raise
 
     def execute(
         self, cell: NotebookNode, index: int, timeout: float
@@ -337,7 +346,20 @@ def run_notebook(
     run = _Run(nb, workdir, uid, limits, modules, findings)
     run.scan_student_cells()
     try:
-        run.start_kernel()
+        try:
+            run.start_kernel()
+        except Exception as exc:
+            why: str | None = f"{type(exc).__name__}: {exc}"
+        else:
+            why = None if run.baseline is not None else "no answer to a first request"
+        if why is not None:
+            run.report.failure = (
+                f"the kernel did not start ({why}) before any cell ran; is the "
+                f"sandbox's memory limit ({limits.memory >> 20} MiB) too low "
+                "for this environment? raise it with --memory-mb, make "
+                "MEMORY_MB=..."
+            )
+            return run.report
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
@@ -387,6 +409,8 @@ class _Run:
         self.replayable: list[int] = []
         self.tag = "ACTZOO_PROBE_" + secrets.token_hex(8)
         self.budget_noted = False
+        #: Whether any of the student's cells has run yet.
+        self.student_ran = False
 
     def void(self, index: int, reason: str) -> None:
         """Void the test cells from ``index`` on, unless earlier ones are."""
@@ -525,6 +549,10 @@ class _Run:
         else:
             # Test cells too: later tests may use what earlier ones define.
             self.replayable.append(index)
+        if role(cell) == "student":
+            self.student_ran = True
+        elif role(cell) == "given" and status != "ok":
+            self.given_failed(cell, index, reply)
         if is_test:
             _no_results(cell)
             self.judge(cell, index, token, reply is not None and status == "ok")
@@ -580,6 +608,39 @@ class _Run:
             if not self.live.responsive():
                 return None
         return reply
+
+    def given_failed(
+        self, cell: NotebookNode, index: int, reply: dict[str, Any] | None
+    ) -> None:
+        """Fail the run when a given cell failed for a reason not the student's.
+
+        A given cell is the instructor's: when it fails before any of the
+        student's code ran, or runs out of memory, the score would say
+        nothing about the student's work.
+        """
+        if self.report.failure:
+            return
+        content = (reply or {}).get("content", {})
+        ename = content.get("ename", "KernelDied" if reply is None else "Error")
+        lines = [x.strip() for x in str(content.get("evalue", "")).splitlines()]
+        first = next((x for x in lines if x), "")
+        what = f"{ename}: {first[:200]}".rstrip(": ")
+        label = cell_label(cell, index)
+        if ename == "MemoryError":
+            self.report.failure = (
+                f"the given cell {label} ran out of memory ({what}); raise the "
+                f"sandbox's memory limit ({self.limits.memory >> 20} MiB) with "
+                "--memory-mb, make MEMORY_MB=..."
+            )
+        elif not self.student_ran:
+            self.report.failure = (
+                f"the given cell {label} failed before any of the student's "
+                f"code ran ({what}): the grading environment or its limits "
+                "are at fault, not the submission; check that the environment "
+                "has what the exercise imports, and raise the sandbox's "
+                f"memory limit ({self.limits.memory >> 20} MiB) with "
+                "--memory-mb, make MEMORY_MB=..."
+            )
 
     def recover(self, cell: NotebookNode, index: int) -> bool:
         """Replace the kernel that died running ``cell``; False if given up.

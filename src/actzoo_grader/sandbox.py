@@ -99,6 +99,41 @@ class Limits:
                 )
 
 
+#: Address space that PyTorch's CUDA build reserves when it is imported,
+#: beyond what it uses (about 3.5 GB, rounded up).
+CUDA_RESERVE = 8 << 30
+
+
+def cuda_torch() -> bool:
+    """Return True if the installed PyTorch is a CUDA build.
+
+    It is found from its files (``torch/lib/libtorch_cuda.so``), without
+    importing it.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    lib = Path(next(iter(spec.submodule_search_locations))) / "lib"
+    return any(lib.glob("libtorch_cuda*")) or any(lib.glob("libc10_cuda*"))
+
+
+def address_space(limits: Limits, cuda: bool | None = None) -> int:
+    """Return the address-space limit of each process in a sandbox.
+
+    It is the memory limit, plus :data:`CUDA_RESERVE` where PyTorch's CUDA
+    build is installed (``cuda``: found by :func:`cuda_torch` when None).
+    That build reserves address space it never uses; with the plain limit
+    its import fails with ``MemoryError`` and correct submissions score
+    nothing. What the sandbox uses in all stays bounded by its control
+    group where there is one.
+    """
+    if cuda is None:
+        cuda = cuda_torch()
+    return limits.memory + (CUDA_RESERVE if cuda else 0)
+
+
 def bwrap() -> str | None:
     """Return the path of the ``bwrap`` program, or None."""
     return shutil.which("bwrap")
@@ -325,7 +360,7 @@ def command(
         "--no-new-privs",
         prlimit,
         f"--cpu={limits.cpu}",
-        f"--as={limits.memory}",
+        f"--as={address_space(limits)}",
         f"--nproc={limits.processes}",
         f"--fsize={limits.file_size}",
         f"--nofile={limits.open_files}",
