@@ -26,10 +26,13 @@ help:
 	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course):"
 	@echo "make release    regenerate exercises/ from solutions/ (install cell first)"
 	@echo "make collect SUBMISSIONS=<folder or LMS zip> [ASSIGNMENT=name]"
-	@echo "make autograde [ASSIGNMENT=name] [JOBS=n]   grade collected submissions,"
+	@echo "make autograde [ASSIGNMENT=name] [JOBS=n] [MEMORY_MB=m] [TIMEOUT=s] [WALL=s]"
+	@echo "                [NO_SANDBOX=1 | PLAIN=1]   grade collected submissions,"
 	@echo "                each in a sandbox, n at once (default: one per core)"
 	@echo "make grades     export grades as CSV"
 	@echo "make feedback   write feedback pages (no hidden-test source)"
+	@echo "make summary    per assignment: score histogram, mean, median, pass rate of"
+	@echo "                each part, failures, detections (COURSE/summary/, text and PNG)"
 
 venv:
 	@test -n "$(PYTHON)" || { echo "setup: no python3 found; run 'make PYTHON=/path/to/python3.11'"; exit 2; }
@@ -97,6 +100,14 @@ SUBMISSIONS ?=
 ASSIGNMENT  ?=
 # Submissions graded at once; each runs in its own sandbox.
 JOBS        ?= $(shell nproc 2>/dev/null || echo 1)
+# Limits of each submission's run (empty: the grader's defaults), and the
+# two ways to grade without a sandbox (NO_SANDBOX=1 keeps every other
+# check; PLAIN=1 is nbgrader's own execution).
+MEMORY_MB   ?=
+TIMEOUT     ?=
+WALL        ?=
+NO_SANDBOX  ?=
+PLAIN       ?=
 
 .PHONY: release release-check collect autograde grades feedback
 
@@ -116,11 +127,19 @@ collect: $(STAMP)
 	  $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 autograde: $(STAMP)
-	@sh scripts/install_bubblewrap.sh
-	$(PY) -m actzoo_grader --course "$(COURSE)" autograde --jobs $(JOBS) $(ASSIGNMENT)
+	@$(if $(NO_SANDBOX)$(PLAIN),true,sh scripts/install_bubblewrap.sh)
+	$(PY) -m actzoo_grader --course "$(COURSE)" autograde --jobs $(JOBS) \
+	  $(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) \
+	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(WALL),--wall $(WALL)) \
+	  $(if $(NO_SANDBOX),--no-sandbox) $(if $(PLAIN),--plain) $(ASSIGNMENT)
 
 grades: $(STAMP)
 	$(PY) -m actzoo_grader --course "$(COURSE)" grades
 
 feedback: $(STAMP)
 	$(PY) -m actzoo_grader --course "$(COURSE)" feedback $(ASSIGNMENT)
+
+.PHONY: summary
+
+summary: $(STAMP)
+	$(PY) -m actzoo_grader --course "$(COURSE)" summary $(ASSIGNMENT)

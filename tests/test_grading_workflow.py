@@ -201,3 +201,32 @@ def test_the_makefile_targets_grade_three_students(tmp_path):
     }
     pages = sorted(course.glob(f"feedback/*/{ASSIGNMENT}/{ASSIGNMENT}.html"))
     assert [p.parents[1].name for p in pages] == ["ada", "ben", "cy"]
+
+
+def test_the_summary_counts_the_batch(graded, capsys):
+    """``summary`` agrees with autograde's own counts and with the points."""
+    from actzoo_grader.__main__ import main
+    from actzoo_grader.grades import part_scores
+    from actzoo_grader.summary import load_reports, summarise
+
+    course, result = graded["course"], graded["result"]
+    s = summarise(ASSIGNMENT, part_scores(course), load_reports(course, ASSIGNMENT))
+    assert sorted(s.scores) == result.graded == ["ada", "ben", "cy", "dee"]
+    assert list(s.failed) == list(result.failed) == ["eve"]
+    assert sorted(s.flagged) == sorted(
+        st for st, lines in result.detections.items() if lines and st != "eve"
+    )
+    points = _points()
+    total = sum(points.values())
+    cy = sum(points[t] for t in CY_TESTS)
+    assert s.max_points == total
+    assert s.mean == pytest.approx((2 * total + cy - points["test_relu"]) / 4)
+    # relu fails for ben and dee, (a) to (c) pass for all but ben, and the
+    # later parts only for ada and dee: relu ties with those at 2 of 4.
+    rates = {r.part: r.passed for r in s.rates}
+    assert rates == {p: 3 if p in CY_TESTS - {"test_relu"} else 2 for p in points}
+    assert {r.part for r in s.hardest} == set(points) - CY_TESTS | {"test_relu"}
+    assert main(["--course", str(course.root), "summary", ASSIGNMENT]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{ASSIGNMENT}: 5 student(s): 4 graded, 1 failed, ")
+    assert (course.root / "summary" / f"{ASSIGNMENT}.png").stat().st_size > 0

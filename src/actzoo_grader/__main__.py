@@ -9,8 +9,11 @@ Steps, in the order of a term:
                ``<student>/<assignment>/<notebook>.ipynb`` or an LMS zip
 ``autograde``  run the hidden tests on the collected submissions, each in
                a sandbox, ``--jobs N`` at once
-``grades``     write ``grades.csv`` and ``parts.csv``
+``grades``     write ``grades.csv`` and ``parts.csv`` (``--format canvas`` or
+               ``moodle``: also the file that LMS's gradebook imports)
 ``feedback``   write one HTML page per student and notebook
+``summary``    per assignment: the score distribution, each part's pass
+               rate, failures and detections (text and a PNG)
 
 Every step but ``release`` works in a course folder outside the repository,
 given by ``--course`` (default: the ``ACTZOO_COURSE`` environment variable).
@@ -21,10 +24,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import zipfile
 from pathlib import Path
 from typing import TextIO
 
+from actzoo_grader.autograde import Interrupted
 from actzoo_grader.course import REPO, Course, manifest_module
+from actzoo_grader.gradebook import GradingError, backup_gradebook, check_gradebook
 from actzoo_grader.sandbox import Limits
 from actzoo_grader.text import inert
 
@@ -48,7 +54,11 @@ def _assignments(course: Course, names: list[str]) -> list[str]:
 
 
 def _autograde(course: Course, args: argparse.Namespace) -> int:
-    from actzoo_grader.autograde import SandboxUnavailable, autograde
+    from actzoo_grader.autograde import (
+        SandboxUnavailable,
+        autograde,
+        submitted_students,
+    )
     from actzoo_grader.executor import Executor, Guarded, LocalKernel
 
     executor: Executor
@@ -75,8 +85,28 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
                 "detected.",
                 file=sys.stderr,
             )
+    check_gradebook(course, must_hold_grades=False)
+    names = _assignments(course, args.assignments)
+    for name in names:
+        course.notebooks(name)  # an unknown name is an error, not 0 graded
+    waiting = {name: submitted_students(course, name) for name in names}
+    for name, students in waiting.items():
+        if not students:
+            say(
+                f"{name}: WARNING: no submissions in {course.submitted_dir}; "
+                "collect them first (make collect SUBMISSIONS=...)",
+                file=sys.stderr,
+            )
+    if not any(waiting.values()):
+        raise GradingError(
+            f"nothing to grade: {course.submitted_dir} holds no submission of "
+            f"{', '.join(names)}"
+        )
+    saved = backup_gradebook(course)
+    if saved:
+        say(f"actzoo_grader: the gradebook is backed up in {saved}")
     status = 0
-    for name in _assignments(course, args.assignments):
+    for name in (n for n in names if waiting[n]):
         try:
             result = autograde(course, name, args.students, executor, jobs=args.jobs)
         except SandboxUnavailable as exc:
@@ -92,6 +122,12 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
         for student, why in result.failed.items():
             say(f"{name}: FAILED {student}: {why}")
             status = 1
+        if result.failed:
+            say(
+                f"{name}: {len(result.failed)} FAILED submission(s) were not "
+                "scored (a row of zeros marks them): fix the cause given for "
+                "each and autograde them again (--student ID)"
+            )
         for student, lines in sorted(result.detections.items()):
             for line in lines:
                 say(f"{name}: DETECTED {student}: {line}")
@@ -101,6 +137,29 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
             f"{course.reports(name)}"
         )
     return status
+
+
+def _summary(course: Course, names: list[str]) -> int:
+    """Print and write the summary of each assignment (``names``: all graded)."""
+    from actzoo_grader.grades import part_scores
+    from actzoo_grader.summary import write_summary
+
+    for name in names:
+        course.notebooks(name)  # an unknown name is an error
+    check_gradebook(course, must_hold_grades=True)
+    scores = part_scores(course)
+    graded = sorted({r.assignment for r in scores})
+    for name in names or graded:
+        if name not in graded and not course.reports(name).is_dir():
+            raise GradingError(f"nothing of {name} is graded yet: autograde first")
+    if not (names or graded):
+        raise GradingError(f"nothing is graded in {course.root}: autograde first")
+    for name in names or graded:
+        lines, txt, png = write_summary(course, name, scores)
+        for line in lines.splitlines():
+            say(line)
+        say(f"{name}: wrote {txt} and {png}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +187,17 @@ def main(argv: list[str] | None = None) -> int:
     p = steps.add_parser("collect", help="copy submissions in")
     p.add_argument("source", type=Path, help="a folder or an LMS zip")
     p.add_argument("--assignment", help="needed for a zip")
+    p.add_argument(
+        "--worksheet",
+        type=Path,
+        help="Moodle's grading worksheet of the same assignment (CSV): keys "
+        "students by their Moodle user, which Moodle's grade import needs",
+    )
+    p.add_argument(
+        "--due",
+        help="the assignment's due date, for nbgrader's late penalty "
+        "('2025-03-01 23:59', local time, or '2025-03-01 23:59 UTC')",
+    )
 
     p = steps.add_parser("autograde", help="run the hidden tests")
     p.add_argument("assignments", nargs="*")
@@ -172,8 +242,20 @@ def main(argv: list[str] | None = None) -> int:
 
     p = steps.add_parser("grades", help="write grades.csv and parts.csv")
     p.add_argument("--out", type=Path, help="folder (default: the course)")
+    p.add_argument(
+        "--format",
+        choices=("csv", "canvas", "moodle"),
+        default="csv",
+        help="canvas or moodle: also write canvas_grades.csv or "
+        "moodle_grades.csv for that gradebook's import",
+    )
 
     p = steps.add_parser("feedback", help="write HTML feedback")
+    p.add_argument("assignments", nargs="*")
+
+    p = steps.add_parser(
+        "summary", help="score distribution, pass rates, failures, detections"
+    )
     p.add_argument("assignments", nargs="*")
 
     args = parser.parse_args(argv)
@@ -197,16 +279,52 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     course = _course(args)
-    if args.step == "collect":
-        from actzoo_grader.collect import collect_folder, collect_zip
+    try:
+        return _step(course, args)
+    except Interrupted as exc:
+        say(f"actzoo_grader: {exc}", file=sys.stderr)
+        return 130
+    except (GradingError, ValueError, FileNotFoundError, zipfile.BadZipFile) as exc:
+        say(f"actzoo_grader: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        course.give_to_owner()
 
+
+def _step(course: Course, args: argparse.Namespace) -> int:
+    """Run one step that works in the course folder; return the exit status."""
+    if args.step != "collect" and not course.root.is_dir():
+        raise GradingError(
+            f"no course folder at {course.root}: collect submissions into it "
+            "first (make collect COURSE=... SUBMISSIONS=...)"
+        )
+    if args.step == "collect":
+        from actzoo_grader.collect import LAYOUTS, collect_folder, collect_zip
+        from actzoo_grader.late import parse_due
+
+        if not args.source.exists():
+            raise GradingError(f"no such file or folder: {args.source}")
+        if args.source.is_file() and not zipfile.is_zipfile(args.source):
+            raise GradingError(
+                f"{args.source} is not a zip file: give an LMS export (.zip) "
+                "or a folder <student>/<assignment>/<notebook>.ipynb"
+            )
         try:
-            if args.source.suffix == ".zip":
+            due = parse_due(args.due) if args.due else None
+            if args.source.is_file():
                 if not args.assignment:
                     raise SystemExit("actzoo_grader collect: a zip needs --assignment")
-                result = collect_zip(course, args.source, args.assignment)
+                result = collect_zip(
+                    course,
+                    args.source,
+                    args.assignment,
+                    worksheet=args.worksheet,
+                    due=due,
+                )
             else:
-                result = collect_folder(course, args.source, args.assignment)
+                if args.worksheet:
+                    raise ValueError("--worksheet goes with a Moodle export zip")
+                result = collect_folder(course, args.source, args.assignment, due=due)
         except (ValueError, FileNotFoundError) as exc:
             # A refused collection (an empty name, two names with one id)
             # copies nothing; the message names the files.
@@ -216,27 +334,65 @@ def main(argv: list[str] | None = None) -> int:
             say(f"note: {line}")
         for line in result.skipped:
             say(f"skipped {line}")
+        for sid, assignment in result.without_notebook:
+            say(
+                f"{assignment}: {sid} ({result.names[sid]!r}) handed in nothing "
+                "gradable: a row of zeros, with the files skipped above"
+            )
         say(
             f"collected {len(result.copied)} notebook(s) from "
-            f"{len(result.students)} student(s)"
+            f"{len(result.students)} student(s); {len(result.late)} marked "
+            f"late, {len(result.timestamps)} with a submission time "
+            "(timestamp.txt); who is who: student_ids.json"
         )
+        if not result.copied and not result.without_notebook:
+            say(
+                f"actzoo_grader collect: nothing collected from {args.source}: "
+                f"expected {LAYOUTS}",
+                file=sys.stderr,
+            )
+            return 1
         return 0
 
     if args.step == "autograde":
         return _autograde(course, args)
 
-    if args.step == "grades":
-        from actzoo_grader.grades import write_csv
+    if args.step == "summary":
+        return _summary(course, args.assignments)
 
+    if args.step == "grades":
+        from actzoo_grader.grades import part_scores, write_csv
+
+        check_gradebook(course, must_hold_grades=True)
+        if not part_scores(course):
+            raise GradingError(f"the gradebook of {course.root} holds no grades yet")
         for path in write_csv(course, args.out):
+            say(f"wrote {path}")
+        if args.format != "csv":
+            from actzoo_grader.lms_grades import write_lms_grades
+
+            path, notes = write_lms_grades(course, args.format, args.out)
+            for line in notes:
+                say(f"note: {line}")
             say(f"wrote {path}")
         return 0
 
     from actzoo_grader.feedback import write_feedback
 
-    for name in _assignments(course, args.assignments):
+    names = _assignments(course, args.assignments)
+    for name in names:
+        course.notebooks(name)  # an unknown name is an error, not 0 pages
+    check_gradebook(course, must_hold_grades=True)
+    written = 0
+    for name in names:
         pages = write_feedback(course, name)
         say(f"{name}: wrote {len(pages)} feedback page(s)")
+        written += len(pages)
+    if not written:
+        raise GradingError(
+            f"no feedback written: nothing of {', '.join(names)} is "
+            "autograded yet; autograde first"
+        )
     return 0
 
 
