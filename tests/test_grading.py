@@ -455,17 +455,23 @@ def course(toy_repo, tmp_path):
 
 
 def _registry(course):
-    return json.loads((course.root / "student_ids.json").read_text())
+    """Return ``{student ID: name}`` of the course folder's student_ids.json."""
+    entries = json.loads((course.root / "student_ids.json").read_text())
+    return {sid: entry["name"] for sid, entry in entries.items()}
 
 
 def _submitted(course):
-    """Return ``{relative path: text}`` of every file in ``submitted/``."""
+    """Return ``{relative path: text}`` of every notebook in ``submitted/``.
+
+    The submission times beside them (``timestamp.txt``) are checked in
+    ``test_lms_roundtrip.py``.
+    """
     sub = course.root / "submitted"
     return (
         {
             str(p.relative_to(sub)): p.read_text()
             for p in sorted(sub.rglob("*"))
-            if p.is_file()
+            if p.is_file() and p.name != "timestamp.txt"
         }
         if sub.exists()
         else {}
@@ -506,22 +512,28 @@ def test_collect_zip_understands_lms_exports(course, tmp_path):
         zf.writestr("readme.txt", "not a notebook")
         zf.writestr("random.ipynb", "unrecognised")
     result = collect_zip(course, archive, "toy")
-    assert result.students == ["ann_lee-a36e143c", "bobs_4", "cy", "cy_doe-eeaff5cd"]
+    assert result.students == ["ann_lee-a36e143c", "canvas-4", "cy", "cy_doe-eeaff5cd"]
     assert _submitted(course) == {
         "ann_lee-a36e143c/toy/toy.ipynb": "moodle",
-        "bobs_4/toy/toy.ipynb": "canvas newest",
+        "canvas-4/toy/toy.ipynb": "canvas newest",
         "cy/toy/toy.ipynb": "nested",
         "cy_doe-eeaff5cd/toy/toy.ipynb": "moodle flat",
     }
     assert sorted(result.skipped) == [
         "bobs_4_5_toy-1.ipynb: an older resubmission of toy/toy by "
-        "'bobs_4'; bobs_LATE_4_5_toy-2.ipynb is copied instead",
+        "'bobs'; bobs_LATE_4_5_toy-2.ipynb is copied instead",
         "bobs_4_5_toy.ipynb: an older resubmission of toy/toy by "
-        "'bobs_4'; bobs_LATE_4_5_toy-2.ipynb is copied instead",
+        "'bobs'; bobs_LATE_4_5_toy-2.ipynb is copied instead",
         "random.ipynb: not a recognised submission name",
         "readme.txt: not a notebook",
     ]
-    assert result.notes == []
+    # Canvas's late flag, without a due date to measure it against.
+    assert result.late == [("canvas-4", "toy")]
+    assert result.notes == [
+        "Canvas marks 1 submission(s) of toy LATE: canvas-4 ('bobs'); "
+        "Canvas gives no time, and the gradebook has no due date, so "
+        "nbgrader's late penalty cannot apply: collect again with --due"
+    ]
 
 
 def test_collect_rejects_unknown_assignments(course, tmp_path):
@@ -557,13 +569,13 @@ def _submit(source, tmp_path, course, submissions):
     return lambda: collect_zip(course, archive, "toy")
 
 
-# name: (its ID, its ID in Canvas, where the name is "<name>_7")
+# name: its ID (in Canvas, the user number 7 gives "canvas-7" whatever the name)
 NAMES = {
-    "ada": ("ada", "ada_7"),
-    "Émile": ("emile-afb4b674", "emile_7-3219d0c7"),
-    "王小明": ("student-acf979cc", "7-11a010d6"),
-    "Zoë 🦊": ("zoe-c108b85a", "zoe_7-7cdf1327"),
-    "x" * 200: ("x" * 39 + "-aa20c23e", "x" * 39 + "-0f09e770"),
+    "ada": "ada",
+    "Émile": "emile-afb4b674",
+    "王小明": "student-acf979cc",
+    "Zoë 🦊": "zoe-c108b85a",
+    "x" * 200: "x" * 39 + "-aa20c23e",
 }
 
 
@@ -571,13 +583,12 @@ NAMES = {
 @pytest.mark.parametrize("name", NAMES, ids=lambda n: n[:8])
 def test_collect_keeps_every_name(course, tmp_path, source, name):
     result = _submit(source, tmp_path, course, [(name, "work", 7)])()
-    sid = NAMES[name][source == "canvas zip"]
-    full = f"{name}_7" if source == "canvas zip" else name
+    sid = "canvas-7" if source == "canvas zip" else NAMES[name]
     assert result.students == [sid]
-    assert result.names == {sid: full}
+    assert result.names == {sid: name}
     assert result.skipped == []
     assert _submitted(course) == {f"{sid}/toy/toy.ipynb": "work"}
-    assert _registry(course) == {sid: full}
+    assert _registry(course) == {sid: name}
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -611,14 +622,14 @@ def test_collect_refuses_names_that_cannot_be_ids(course, tmp_path, source, name
 
 
 def test_canvas_numbers_name_an_empty_login(course, tmp_path):
-    # Canvas's user number identifies the student even without a login.
+    # Canvas's user number identifies the student even without a name.
     result = _submit(
-        "canvas zip", tmp_path, course, [("   ", "a", 7), ("...", "b", 7)]
+        "canvas zip", tmp_path, course, [("   ", "a", 7), ("...", "b", 8)]
     )()
-    assert result.names == {"7-28508d3e": "   _7", "7-835c59e2": "..._7"}
+    assert result.names == {"canvas-7": "   ", "canvas-8": "..."}
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", [s for s in SOURCES if s != "canvas zip"])
 def test_collect_refuses_two_names_with_one_id(course, tmp_path, source, monkeypatch):
     # Only a SHA-256 prefix collision can do this: force one.
     monkeypatch.setattr(
@@ -626,20 +637,19 @@ def test_collect_refuses_two_names_with_one_id(course, tmp_path, source, monkeyp
         "hashlib",
         SimpleNamespace(sha256=lambda _: SimpleNamespace(hexdigest=lambda: "0" * 64)),
     )
-    run = _submit(source, tmp_path, course, [("Émile", "a", 1), ("Emile!", "b", 1)])
-    suffix = "_1" if source == "canvas zip" else ""
+    run = _submit(source, tmp_path, course, [("Émile", "a", 1), ("Emile!", "b", 2)])
     with pytest.raises(
         ValueError,
         match=(
-            rf"students '(Émile|Emile!){suffix}' \(.*\) and "
-            rf"'(Émile|Emile!){suffix}' \(.*\) would both get the ID "
-            rf"'emile{suffix}-00000000'; rename one and collect again "
+            r"students '(Émile|Emile!)' \(.*\) and "
+            r"'(Émile|Emile!)' \(.*\) would both get the ID "
+            r"'emile-00000000'; rename one and collect again "
             r"\(nothing was copied\)"
         ),
     ) as err:
         run()
-    assert f"'Émile{suffix}'" in str(err.value)
-    assert f"'Emile!{suffix}'" in str(err.value)
+    assert "'Émile'" in str(err.value)
+    assert "'Emile!'" in str(err.value)
     assert _submitted(course) == {}
 
 
@@ -680,7 +690,7 @@ def test_moodle_namesakes_stay_two_students(course, tmp_path):
     assert result.notes == [
         "2 Moodle participants are named 'John Smith' (102, 103); their "
         "IDs include Moodle's number, which differs from one assignment "
-        "to the next"
+        "to the next (give Moodle's grading worksheet to key them by user)"
     ]
     assert result.skipped == []
 
@@ -723,18 +733,22 @@ def test_collect_folder_reports_every_skipped_file(course, tmp_path, monkeypatch
     (src / "fay" / "toy").symlink_to(work)
     result = collect_folder(course, src)
     assert _submitted(course) == {"ann/toy/toy.ipynb": "ann"}
-    assert result.skipped == [
-        f"{src}/README.txt: not a student folder",
-        f"{src}/cy: a symbolic link, not followed",
-        f"{src}/ann/other/x.ipynb: not an assignment being collected",
-        f"{work}/.ipynb_checkpoints/toy-checkpoint.ipynb: in a sub-folder "
-        "of the assignment folder",
-        f"{work}/notes.txt: not a notebook",
-        f"{src}/bob/toy/toy.ipynb: a symbolic link, not followed",
-        f"{src}/fay/toy: a symbolic link, not followed",
-        f"{src}/dee/toy/toy.ipynb: not a regular file",
-        f"{src}/eve/toy/toy.ipynb: too large (11 bytes; the limit is 10 bytes)",
-    ]
+    # Those whose files were all skipped still get a row (of zeros).
+    assert result.without_notebook == [(s, "toy") for s in ("bob", "dee", "eve", "fay")]
+    assert sorted(result.skipped) == sorted(
+        [
+            f"{src}/README.txt: not a student folder",
+            f"{src}/cy: a symbolic link, not followed",
+            f"{src}/ann/other/x.ipynb: not an assignment being collected",
+            f"{work}/.ipynb_checkpoints/toy-checkpoint.ipynb: in a sub-folder "
+            "of the assignment folder",
+            f"{work}/notes.txt: not a notebook",
+            f"{src}/bob/toy/toy.ipynb: a symbolic link, not followed",
+            f"{src}/fay/toy: a symbolic link, not followed",
+            f"{src}/dee/toy/toy.ipynb: not a regular file",
+            f"{src}/eve/toy/toy.ipynb: too large (11 bytes; the limit is 10 bytes)",
+        ]
+    )
 
 
 def test_collect_zip_reports_every_skipped_file(course, tmp_path, monkeypatch):
@@ -755,17 +769,22 @@ def test_collect_zip_reports_every_skipped_file(course, tmp_path, monkeypatch):
     archive.write_bytes(data.replace(b"CORRUPTME", b"CORRUPTMF"))
     result = collect_zip(course, archive, "toy")
     assert _submitted(course) == {"ann/toy/toy.ipynb": "ann"}
-    assert result.skipped == [
-        "readme.txt: not a notebook",
-        "__MACOSX/ann/toy/._toy.ipynb: macOS metadata, not a submission",
-        "bob/toy/toy.ipynb: a symbolic link, not followed",
-        "eve/toy/toy.ipynb: too large (11 bytes; the limit is 10 bytes)",
-        "cy/other/toy.ipynb: in a folder of 'other', not of the assignment "
-        "being collected",
-        "Dee Roe_1_assignsubmission_file_/notes.ipynb: toy has no notebook "
-        "'notes' (expected toy)",
-        "fay/toy/toy.ipynb: unreadable (Bad CRC-32 for file 'fay/toy/toy.ipynb')",
+    assert result.without_notebook == [
+        (s, "toy") for s in ("bob", "dee_roe-a5e068d0", "eve", "fay")
     ]
+    assert sorted(result.skipped) == sorted(
+        [
+            "readme.txt: not a notebook",
+            "__MACOSX/ann/toy/._toy.ipynb: macOS metadata, not a submission",
+            "bob/toy/toy.ipynb: a symbolic link, not followed",
+            "eve/toy/toy.ipynb: too large (11 bytes; the limit is 10 bytes)",
+            "cy/other/toy.ipynb: in a folder of 'other', not of the assignment "
+            "being collected",
+            "Dee Roe_1_assignsubmission_file_/notes.ipynb: toy has no notebook "
+            "'notes' (expected toy)",
+            "fay/toy/toy.ipynb: unreadable (Bad CRC-32 for file 'fay/toy/toy.ipynb')",
+        ]
+    )
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,28 @@ def part_scores(course: Course, assignment: str | None = None) -> list[PartScore
     return rows
 
 
+def late_penalties(
+    course: Course, assignment: str | None = None
+) -> dict[tuple[str, str], float]:
+    """Return ``{(student, assignment): points}`` nbgrader took for lateness.
+
+    Only late submissions with a penalty are listed. nbgrader charges one
+    when a submission's ``timestamp.txt`` is after the assignment's due date
+    and its ``LateSubmissionPlugin`` says so (:mod:`actzoo_grader.late`).
+    """
+    from nbgrader.api import Gradebook
+
+    found: dict[tuple[str, str], float] = {}
+    with nbgrader_environment(), Gradebook(course.db_url) as gb:
+        names = [assignment] if assignment else [a.name for a in gb.assignments]
+        for name in names:
+            for sub in gb.assignment_submissions(name):
+                penalty = float(sub.late_submission_penalty or 0.0)
+                if penalty > 0:
+                    found[(sub.student.id, name)] = penalty
+    return found
+
+
 def totals(rows: list[PartScore]) -> list[tuple[str, str, float, float]]:
     """Return ``(student, assignment, score, max_score)`` sums of ``rows``."""
     sums: dict[tuple[str, str], list[float]] = {}
