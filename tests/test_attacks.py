@@ -15,6 +15,7 @@ import copy
 import hashlib
 import json
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -543,6 +544,11 @@ def batch(tmp_path_factory):
         "home_startup": home_startup,
         "limits": limits,
     }
+
+
+def grader_command(course: Path, *args: str) -> list[str]:
+    """Return the command line of the grader on ``course``, as an instructor types it."""
+    return [sys.executable, "-m", "actzoo_grader", "--course", str(course), *args]
 
 
 def _totals(course: Course) -> dict[str, float]:

@@ -28,6 +28,7 @@ import zipfile
 from pathlib import Path
 from typing import TextIO
 
+from actzoo_grader import sandbox
 from actzoo_grader.autograde import Interrupted
 from actzoo_grader.course import REPO, Course, manifest_module
 from actzoo_grader.gradebook import GradingError, backup_gradebook, check_gradebook
@@ -85,6 +86,10 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
                 "detected.",
                 file=sys.stderr,
             )
+        elif not sandbox.check():
+            # What the grader can do here, measured before anything runs.
+            own = os.geteuid()
+            say(f"sandbox: {sandbox.isolation(sandbox.FIRST_UID if own == 0 else own)}")
     check_gradebook(course, must_hold_grades=False)
     names = _assignments(course, args.assignments)
     for name in names:
@@ -112,8 +117,8 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
         except SandboxUnavailable as exc:
             say(f"actzoo_grader: cannot make sandboxes: {exc}.", file=sys.stderr)
             say(
-                "Install bubblewrap and grade as root, or pass --no-sandbox "
-                "to grade without isolation.",
+                "Follow the remedy above, or pass --no-sandbox to grade "
+                "without isolation.",
                 file=sys.stderr,
             )
             return 2
@@ -286,6 +291,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (GradingError, ValueError, FileNotFoundError, zipfile.BadZipFile) as exc:
         say(f"actzoo_grader: {exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:
+        say(
+            f"actzoo_grader: {exc.filename or course.root}: permission denied; "
+            "run the step as the user who owns the course folder",
+            file=sys.stderr,
+        )
         return 2
     finally:
         course.give_to_owner()

@@ -158,7 +158,7 @@ _LEASE: sandbox.UidLease | None = None
 
 def _init_worker(sandboxed: bool) -> None:
     global _LEASE
-    if sandboxed:
+    if sandboxed and os.geteuid() == 0:
         _LEASE = sandbox.UidLease.claim()
 
 
@@ -182,15 +182,20 @@ def run_submission(task: _Task) -> dict[str, Any]:
     executor = task.executor
     uid: int | None = None
     if executor.sandboxed:
-        if _LEASE is None:
-            raise RuntimeError("a sandboxed run needs a worker with a user id")
-        uid = _LEASE.uid
+        # Root gives each job a user id of its own; an ordinary grader's
+        # sandbox runs as the grader, in a user namespace of its own.
+        uid = _LEASE.uid if _LEASE is not None else os.geteuid()
     folder = task.course.submitted(task.assignment, task.student)
     out = task.course.staging(task.assignment) / task.student
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    report: dict[str, Any] = {"student": task.student, "notebooks": {}, "notes": []}
+    report: dict[str, Any] = {
+        "student": task.student,
+        "notebooks": {},
+        "notes": [],
+        "isolation": sandbox.isolation(uid),
+    }
     refused = linked_folder(task.course, task.assignment, task.student)
     if refused:
         report["notes"].append(refused)
@@ -349,14 +354,46 @@ def _store(course: Course, assignment: str, student: str, staging: Path) -> str 
         config.CourseDirectory.ignore = ignored + sorted(
             {glob.escape(p.name) for p in links}
         )
+    # nbgrader writes into a folder of its own; the student's earlier
+    # autograded/ output is replaced only once the new one is complete.
+    pending = course.root / PENDING
+    shutil.rmtree(pending, ignore_errors=True)
+    config.CourseDirectory.autograded_directory = PENDING
     try:
         with nbgrader_environment():
             coursedir = CourseDirectory(config=config)
             Autograde(coursedir=coursedir, config=config).start()
     except NbGraderException as exc:
+        shutil.rmtree(pending, ignore_errors=True)
         record_zero(course, assignment, student)
         return str(exc) or type(exc).__name__
+    replace_folder(
+        pending / student / assignment, course.autograded(assignment, student)
+    )
+    shutil.rmtree(pending, ignore_errors=True)
     return None
+
+
+#: Where nbgrader writes a student's autograded notebooks before they
+#: replace the earlier ones (in the course folder, so a rename moves them).
+PENDING = ".autograded-pending"
+
+
+def replace_folder(new: Path, old: Path) -> None:
+    """Put the folder ``new`` where ``old`` is, with no moment of neither.
+
+    ``old`` is renamed aside, ``new`` renamed into its place, and only then
+    is the earlier one deleted; both are in the same file system, so each
+    rename is atomic.
+    """
+    old.parent.mkdir(parents=True, exist_ok=True)
+    aside = old.with_name(old.name + ".old")
+    if aside.exists():
+        shutil.rmtree(aside)
+    if old.exists():
+        old.rename(aside)
+    new.rename(old)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def record_zero(course: Course, assignment: str, student: str) -> None:

@@ -302,7 +302,9 @@ class _Kernel:
         except Exception:
             pass
         killed = 0
-        if self.uid is not None:
+        # A rootless sandbox shares the grader's user id: its processes end
+        # with its process namespace, and no sweep by user id may run.
+        if self.uid is not None and self.uid != os.geteuid():
             # The sandbox's process namespace takes its processes down
             # with it; give that a moment, then kill what is left.
             for _ in range(100):

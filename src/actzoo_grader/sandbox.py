@@ -151,14 +151,9 @@ def check() -> str | None:
             "bubblewrap is not installed (Debian: apt-get install "
             "bubblewrap, or sh scripts/install_bubblewrap.sh as root)"
         )
-    if os.geteuid() != 0:
-        return (
-            "the grader must run as root to give each sandbox a user id "
-            "of its own and its limits (it drops every privilege inside)"
-        )
     probe = [
         program,
-        *_namespace_args(),
+        *_namespace_args(rootless=os.geteuid() != 0),
         "--ro-bind",
         "/",
         "/",
@@ -170,12 +165,88 @@ def check() -> str | None:
     ]
     proc = subprocess.run(probe, capture_output=True, text=True)
     if proc.returncode != 0:
-        return f"bubblewrap cannot create a sandbox: {proc.stderr.strip()}"
+        return (
+            f"bubblewrap cannot create a sandbox ({proc.stderr.strip()}); "
+            + _userns_remedy()
+        )
     return None
 
 
-def _namespace_args() -> list[str]:
+#: Settings that forbid ordinary users to make user namespaces, and the
+#: one-line remedy for each.
+USERNS_SWITCHES = (
+    (
+        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+        "1",
+        "AppArmor forbids unprivileged user namespaces (Ubuntu 24.04 and "
+        "later): sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0, "
+        "or grade as root",
+    ),
+    (
+        "/proc/sys/kernel/unprivileged_userns_clone",
+        "0",
+        "the kernel forbids unprivileged user namespaces: sudo sysctl "
+        "kernel.unprivileged_userns_clone=1, or grade as root",
+    ),
+    (
+        "/proc/sys/user/max_user_namespaces",
+        "0",
+        "user namespaces are switched off: sudo sysctl "
+        "user.max_user_namespaces=15000, or grade as root",
+    ),
+)
+
+
+def _userns_remedy() -> str:
+    """Return the cause and remedy when user namespaces cannot be made."""
+    if os.geteuid() == 0:
+        return "check that this container may create namespaces"
+    for path, value, remedy in USERNS_SWITCHES:
+        try:
+            if Path(path).read_text().strip() == value:
+                return remedy
+        except OSError:
+            continue
+    return (
+        "user namespaces seem forbidden here (a container's seccomp profile "
+        "can forbid them): allow them, or grade as root"
+    )
+
+
+def isolation(uid: int | None) -> str:
+    """Return one line that says how a kernel of sandbox ``uid`` is isolated.
+
+    None is no sandbox at all. The line names the namespaces, whether the
+    sandbox has a user id of its own and whether a control group bounds
+    it as a whole.
+    """
+    if uid is None:
+        return "none: student code runs as the grading user, unisolated"
+    groups = cgroups_possible()
+    if uid == os.geteuid():
+        return (
+            "rootless: user+pid+net+ipc+uts namespaces, the grader's own "
+            f"user id; control group: {'yes' if groups else 'no'} (limits per "
+            "process, process count per sandbox)"
+        )
+    return (
+        "root: pid+net+ipc+uts namespaces, a user id of its own per job; "
+        f"control group: {'yes' if groups else 'no'}"
+    )
+
+
+def cgroups_possible() -> bool:
+    """Return True if this process may make control groups for sandboxes."""
+    if os.geteuid() != 0:
+        return False
+    return os.access(CGROUP_ROOT, os.W_OK) or any(
+        os.access(CGROUP_ROOT / c, os.W_OK) for c in ("cpu", "memory", "pids")
+    )
+
+
+def _namespace_args(rootless: bool = False) -> list[str]:
     return [
+        *(["--unshare-user"] if rootless else []),
         "--unshare-pid",
         "--unshare-net",
         "--unshare-ipc",
@@ -298,10 +369,11 @@ def command(
             + 'exec "$0" "$@"'
         )
         enter = ["/bin/sh", "-c", script]
+    rootless = uid == os.geteuid()
     args = [
         *enter,
         program,
-        *_namespace_args(),
+        *_namespace_args(rootless),
         "--clearenv",
         "--ro-bind",
         "/usr",
@@ -337,6 +409,10 @@ def command(
         "--bind",
         str(workdir),
         str(workdir),
+        # The skeleton of folders made above is read-only: in a user
+        # namespace its creator, the kernel's own user, could write there.
+        "--remount-ro",
+        "/",
         "--chdir",
         str(workdir),
     ]
@@ -350,14 +426,20 @@ def command(
         args += ["--setenv", key, value]
     setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
     prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
+    if not rootless:
+        # Root's sandbox: a user id of its own, every capability dropped.
+        # A rootless one runs in its own user namespace, where bubblewrap
+        # has already dropped every capability and set no_new_privs.
+        args += [
+            setpriv,
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+        ]
     args += [
-        setpriv,
-        f"--reuid={uid}",
-        f"--regid={uid}",
-        "--clear-groups",
-        "--inh-caps=-all",
-        "--bounding-set=-all",
-        "--no-new-privs",
         prlimit,
         f"--cpu={limits.cpu}",
         f"--as={address_space(limits)}",

@@ -1,0 +1,205 @@
+"""Grading as an ordinary user: the sandbox without root, with the same guarantees.
+
+An instructor grades on a laptop or a department server, not as root. The
+grader then runs each kernel in a user namespace of its own (bubblewrap
+without privileges): its own process, network, IPC and host-name
+namespaces, no capabilities, ``no_new_privs``, the same read-only view
+and throwaway folder, and limits counted per sandbox. A small batch of
+correct, blank and hostile submissions is graded here by an ordinary
+user, created for the test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from actzoo_grader import sandbox
+from actzoo_grader.course import REPO, Course
+
+_spec = importlib.util.spec_from_file_location(
+    "attack_suite", Path(__file__).with_name("test_attacks.py")
+)
+attacks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(attacks)
+ASSIGNMENT, FULL = attacks.ASSIGNMENT, attacks.FULL
+
+USER = "actzoo-teacher"
+
+
+def test_the_rootless_command_makes_a_user_namespace(tmp_path, monkeypatch):
+    if sandbox.bwrap() is None:
+        pytest.skip("bubblewrap is not installed")
+    monkeypatch.setattr(os, "geteuid", lambda: 4321)
+    limits = sandbox.Limits(memory=1 << 30, processes=32)
+    cmd = sandbox.command(["python", "-c", "pass"], tmp_path, 4321, limits)
+    text = " ".join(cmd)
+    for flag in ("--unshare-user", "--unshare-pid", "--unshare-net", "--nproc=32"):
+        assert flag in text, flag
+    assert "--reuid" not in text and "setpriv" not in text
+    assert sandbox.isolation(4321).startswith("rootless: user+pid+net")
+    assert sandbox.isolation(None).startswith("none")
+
+
+def test_a_refusal_names_its_cause_and_remedy(monkeypatch, tmp_path):
+    switch = tmp_path / "apparmor_restrict_unprivileged_userns"
+    switch.write_text("1\n")
+    monkeypatch.setattr(os, "geteuid", lambda: 4321)
+    monkeypatch.setattr(
+        sandbox,
+        "USERNS_SWITCHES",
+        ((str(switch), "1", "AppArmor forbids it: sudo sysctl x=0"),),
+    )
+    assert sandbox._userns_remedy() == "AppArmor forbids it: sudo sysctl x=0"
+    switch.write_text("0\n")
+    assert "seccomp" in sandbox._userns_remedy()
+
+
+@pytest.fixture(scope="module")
+def teacher():
+    """Return an ordinary user's name and ids, made for the test if need be.
+
+    The course's interpreter may live under root's home (pyenv): for the
+    test, root's home is made traversable (not readable) and put back.
+    """
+    if os.geteuid() != 0:
+        pytest.skip("making an ordinary user to grade as needs root")
+    if sandbox.bwrap() is None:
+        pytest.skip("bubblewrap is not installed")
+    try:
+        pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", USER], check=True)
+    entry = pwd.getpwnam(USER)
+    opened = []
+    for folder in Path(sys.executable).resolve().parents:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
+            opened.append((folder, mode))
+    try:
+        yield entry
+    finally:
+        for folder, mode in opened:
+            folder.chmod(mode)
+
+
+@pytest.fixture
+def shared_tmp():
+    """Return a folder that other users may enter (pytest's is root's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="actzoo-rootless-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_an_ordinary_user_grades_in_sandboxes(teacher, shared_tmp):
+    course = shared_tmp / "course"
+    secret = Path(teacher.pw_dir) / "private-notes.txt"
+    secret.write_text("the teacher's own file\n")
+    shutil.chown(secret, teacher.pw_uid, teacher.pw_gid)
+    ok, blank = attacks.solved(), attacks.blank()
+    steal = attacks.STEAL.format(
+        targets=[
+            str(course / "gradebook.db"),
+            str(REPO / "solutions"),
+            str(secret),
+            str(Path(teacher.pw_dir)),
+        ]
+    )
+    batch = {
+        "correct": (ok, FULL),
+        "blank": (blank, 0.0),
+        "fork_bomb": (attacks.with_cell(ok, attacks.FORK_BOMB, after=None), FULL),
+        "memory_bomb": (
+            attacks.with_cell(ok, attacks.MEMORY_BOMB, after="elu"),
+            FULL,
+        ),
+        "setsid_child": (attacks.with_cell(ok, attacks.SETSID), FULL),
+        "network": (attacks.with_cell(ok, attacks.NETWORK.format(port=9)), FULL),
+        "steals": (attacks.with_cell(ok, steal, after=None), FULL),
+    }
+    for student, (nb, _) in batch.items():
+        attacks._write(course / "submitted" / student / ASSIGNMENT, nb)
+    for path in [course, *course.rglob("*")]:
+        os.chown(path, teacher.pw_uid, teacher.pw_gid)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": teacher.pw_dir,
+        "USER": USER,
+        "LANG": "C.UTF-8",
+    }
+    run = subprocess.run(
+        [
+            shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin") or "runuser",
+            "-u",
+            USER,
+            "--",
+            *attacks.grader_command(
+                course,
+                "autograde",
+                ASSIGNMENT,
+                "--jobs",
+                "2",
+                "--timeout",
+                "20",
+                "--memory-mb",
+                "2048",
+            ),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out
+    assert "sandbox: rootless: user+pid+net+ipc+uts namespaces" in out, out
+    totals = attacks._totals(Course(root=course))
+    assert totals == {s: want for s, (_, want) in batch.items()}, out
+    # Each report records the isolation it was graded under.
+    for student in batch:
+        report = json.loads(
+            (course / "reports" / ASSIGNMENT / f"{student}.json").read_text()
+        )
+        assert report["isolation"].startswith("rootless"), report
+    graded = course / "autograded" / "steals" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    text = "".join(
+        "".join(o.get("text", ""))
+        for c in json.loads(graded.read_text())["cells"]
+        for o in c.get("outputs", [])
+    )
+    assert "FOUND []\n" in text and "WROTE" not in text, text
+    assert secret.read_text() == "the teacher's own file\n"
+    # Everything the grader wrote is the teacher's, and nothing of theirs
+    # keeps running.
+    assert {p.lstat().st_uid for p in course.rglob("*")} == {teacher.pw_uid}
+    assert _running(USER) == []
+
+
+def _running(user: str, patience: float = 10.0) -> list[str]:
+    """Return the processes of ``user`` still running (zombies aside) after
+    ``patience`` seconds at most."""
+    deadline = time.monotonic() + patience
+    while True:
+        listed = subprocess.run(
+            ["ps", "-o", "stat=,pid=,args=", "-u", user],
+            capture_output=True,
+            text=True,
+        ).stdout.splitlines()
+        alive = [line for line in listed if not line.strip().startswith("Z")]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
