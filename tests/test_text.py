@@ -81,3 +81,20 @@ def test_grades_csv_cells_are_not_formulas(tmp_path, monkeypatch):
         parts = list(csv.DictReader(fh))
     assert [p["part"] for p in parts] == ["'@part", "test_relu"]
     assert [p["score"] for p in parts] == ["2", "0"]
+
+
+def test_a_csv_file_is_replaced_only_when_complete(tmp_path, monkeypatch):
+    path = tmp_path / "grades.csv"
+    path.write_text("earlier\n")
+
+    class Broken:
+        def __iter__(self):
+            yield ["student", "score"]
+            raise OSError("the disk is full")
+
+    with pytest.raises(OSError, match="disk is full"):
+        grades.replace_csv(path, Broken())
+    assert path.read_text() == "earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]
+    grades.replace_csv(path, [["student", "score"], ["=1+1", 2.0]])
+    assert path.read_bytes() == b"student,score\r\n'=1+1,2\r\n"

@@ -11,6 +11,10 @@ Every text cell is written so that no spreadsheet reads it as a formula
 from __future__ import annotations
 
 import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,17 +109,42 @@ def write_csv(
     out.mkdir(parents=True, exist_ok=True)
     rows = part_scores(course, assignment)
     grades_path, parts_path = out / "grades.csv", out / "parts.csv"
-    with open(grades_path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student", "assignment", "score", "max_score"])
-        for student, name, score, max_score in totals(rows):
-            writer.writerow([csv_cell(v) for v in (student, name, score, max_score)])
-    with open(parts_path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(
-            ["student", "assignment", "notebook", "part", "score", "max_score"]
-        )
-        for r in rows:
-            fields = (r.student, r.assignment, r.notebook, r.part)
-            writer.writerow([csv_cell(v) for v in (*fields, r.score, r.max_score)])
+    replace_csv(
+        grades_path,
+        [
+            ["student", "assignment", "score", "max_score"],
+            *([*row] for row in totals(rows)),
+        ],
+    )
+    replace_csv(
+        parts_path,
+        [
+            ["student", "assignment", "notebook", "part", "score", "max_score"],
+            *(
+                [r.student, r.assignment, r.notebook, r.part, r.score, r.max_score]
+                for r in rows
+            ),
+        ],
+    )
     return grades_path, parts_path
+
+
+def replace_csv(path: Path, rows: Iterable[Iterable[object]]) -> None:
+    """Write ``rows`` as the CSV file ``path``, replacing it only when complete.
+
+    Every cell goes through :func:`actzoo_grader.text.csv_cell`. The table is
+    written to a temporary file beside ``path`` that then takes its name, so
+    an earlier file is never left half overwritten.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            fh.write(buffer.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -28,18 +28,13 @@ written so that no spreadsheet reads it as a formula
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from actzoo_grader.course import Course
-from actzoo_grader.grades import late_penalties, part_scores, totals
+from actzoo_grader.grades import late_penalties, part_scores, replace_csv, totals
 from actzoo_grader.roster import MOODLE_FIELDS, Roster, load_roster
-from actzoo_grader.text import csv_cell
 
 #: The columns before the assignments in Canvas's gradebook import.
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -173,19 +168,8 @@ def write_lms_grades(
         raise ValueError(f"unknown format {lms!r}; the formats are: {', '.join(FILES)}")
     sheet = gradesheet(course, assignment)
     rows, notes = canvas_rows(sheet) if lms == "canvas" else moodle_rows(sheet)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
     out = Path(out) if out is not None else course.root
     out.mkdir(parents=True, exist_ok=True)
     path = out / FILES[lms]
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{FILES[lms]}-")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            fh.write(buffer.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_csv(path, rows)
     return path, notes
