@@ -189,6 +189,34 @@ def test_an_ordinary_user_grades_in_sandboxes(teacher, shared_tmp):
     assert _running(USER) == []
 
 
+@pytest.mark.slow
+def test_an_ordinary_user_grades_without_a_sandbox_too(teacher, shared_tmp):
+    """--no-sandbox as an ordinary user scores honestly, never 0 for all."""
+    course = shared_tmp / "course"
+    batch = {"correct": (attacks.solved(), FULL), "blank": (attacks.blank(), 0.0)}
+    for student, (nb, _) in batch.items():
+        attacks._write(course / "submitted" / student / ASSIGNMENT, nb)
+    for path in [course, *course.rglob("*")]:
+        os.chown(path, teacher.pw_uid, teacher.pw_gid)
+    run = subprocess.run(
+        [
+            shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin") or "runuser",
+            "-u",
+            USER,
+            "--",
+            *attacks.grader_command(course, "autograde", ASSIGNMENT, "--no-sandbox"),
+        ],
+        env={"PATH": "/usr/bin:/bin", "HOME": teacher.pw_dir, "USER": USER},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out
+    assert "NO SANDBOX" in out and "2 graded, 0 failed" in out, out
+    assert attacks._totals(Course(root=course)) == {"correct": FULL, "blank": 0.0}
+
+
 def _running(user: str, patience: float = 10.0) -> list[str]:
     """Return the processes of ``user`` still running (zombies aside) after
     ``patience`` seconds at most."""
