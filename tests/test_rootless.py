@@ -37,6 +37,20 @@ ASSIGNMENT, FULL = attacks.ASSIGNMENT, attacks.FULL
 
 USER = "actzoo-teacher"
 
+# Memory taken by many processes, each within its own address-space limit:
+# 12 x 400 MB, well past the 2 GiB the sandbox may hold in all.
+SPREAD_MEMORY = """\
+import os, time
+for _ in range(12):
+    if os.fork() == 0:
+        hoard = bytearray(400 << 20)
+        for i in range(0, len(hoard), 4096):
+            hoard[i] = 1
+        time.sleep(60)
+        os._exit(0)
+time.sleep(30)
+"""
+
 
 def test_the_rootless_command_makes_a_user_namespace(tmp_path, monkeypatch):
     if sandbox.bwrap() is None:
@@ -128,6 +142,7 @@ def test_an_ordinary_user_grades_in_sandboxes(teacher, shared_tmp):
             FULL,
         ),
         "setsid_child": (attacks.with_cell(ok, attacks.SETSID), FULL),
+        "spread_memory": (attacks.with_cell(ok, SPREAD_MEMORY, after="elu"), FULL),
         "network": (attacks.with_cell(ok, attacks.NETWORK.format(port=9)), FULL),
         "steals": (attacks.with_cell(ok, steal, after=None), FULL),
     }
@@ -169,6 +184,10 @@ def test_an_ordinary_user_grades_in_sandboxes(teacher, shared_tmp):
     assert "sandbox: rootless: user+pid+net+ipc+uts namespaces" in out, out
     totals = attacks._totals(Course(root=course))
     assert totals == {s: want for s, (_, want) in batch.items()}, out
+    spread = json.loads(
+        (course / "reports" / ASSIGNMENT / "spread_memory.json").read_text()
+    )
+    assert spread["notebooks"][ASSIGNMENT]["memory_stops"] == 1, spread
     # Each report records the isolation it was graded under.
     for student in batch:
         report = json.loads(

@@ -72,6 +72,8 @@ class RunReport:
     timeouts: int = 0
     output_dropped: int = 0
     leftover_processes: int = 0
+    #: Times the sandbox was stopped for using too much memory in all.
+    memory_stops: int = 0
     seconds: float = 0.0
     sandboxed: bool = True
     #: Why the run says nothing about the student's work (the kernel did
@@ -87,6 +89,7 @@ class RunReport:
             "timeouts": self.timeouts,
             "output_dropped": self.output_dropped,
             "leftover_processes": self.leftover_processes,
+            "memory_stops": self.memory_stops,
             "seconds": round(self.seconds, 3),
             "sandboxed": self.sandboxed,
             "failure": self.failure,
@@ -239,6 +242,11 @@ class _Kernel:
             budget=budget,
             kernel_name="python3",
         )
+        #: Bounds the sandbox's memory as a whole where no control group does.
+        self.watch: sandbox.MemoryWatch | None = None
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if uid is not None and not self.groups and process is not None:
+            self.watch = sandbox.MemoryWatch(process.pid, limits.memory).start()
         try:
             self.client.start_new_kernel_client()
         except Exception:
@@ -292,6 +300,8 @@ class _Kernel:
 
     def stop(self) -> int:
         """Stop the kernel; return how many processes had to be killed."""
+        if self.watch is not None:
+            self.watch.stop()
         try:
             if self.client.kc is not None:
                 self.client.kc.stop_channels()
@@ -651,13 +661,18 @@ class _Run:
         baseline and replays every cell that ran before (:meth:`replay`).
         After too many deaths the later cells are marked as not run.
         """
-        cell.outputs.append(
-            _error(
-                "KernelDied",
-                "the kernel stopped while running this cell (it exited, "
-                "crashed or hit a limit); a fresh kernel runs the "
-                "remaining cells",
+        watch = self.live.watch
+        if watch is not None and watch.tripped:
+            self.report.memory_stops += 1
+            why = (
+                f"the sandbox's processes together used more than "
+                f"{self.limits.memory >> 20} MiB of memory and it was stopped"
             )
+        else:
+            why = "the kernel stopped while running this cell (it exited, "
+            why += "crashed or hit a limit)"
+        cell.outputs.append(
+            _error("KernelDied", why + "; a fresh kernel runs the remaining cells")
         )
         self.report.leftover_processes += self.live.stop()
         self.kernel = None

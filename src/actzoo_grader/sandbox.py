@@ -32,6 +32,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -515,6 +516,81 @@ def sweep(uid: int, attempts: int = 50) -> list[int]:
                 pass
         time.sleep(0.02)
     return sorted(set(killed))
+
+
+def _tree_memory(root: int) -> int:
+    """Return the memory, in bytes, of process ``root`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The name in parentheses may hold spaces: read after its end.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _pss(pid)
+        todo += children.get(pid, [])
+    return total
+
+
+def _pss(pid: int) -> int:
+    """Return a process's proportional share of memory, in bytes (0 if gone).
+
+    Pages shared between processes (a forked Python's, say) count once in
+    all, split between them, where resident sizes would count them in each.
+    """
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+class MemoryWatch:
+    """Stop a sandbox whose processes together hold more than ``limit`` bytes.
+
+    Where no control group bounds a sandbox as a whole (a grader that is
+    not root), each of its processes is bounded by its address-space limit
+    alone, and many processes could together take much more. This watch,
+    outside the sandbox, sums the memory (proportional set size) of the sandbox's process
+    tree every ``period`` seconds and kills the sandbox (its first
+    process; the process namespace takes the rest) when the sum passes
+    ``limit``, so the bound holds within one period's growth.
+    """
+
+    def __init__(self, pid: int, limit: int, period: float = 0.2) -> None:
+        self.pid, self.limit, self.period = pid, limit, period
+        self.tripped = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> MemoryWatch:
+        """Start watching; return self."""
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period):
+            if _tree_memory(self.pid) > self.limit:
+                self.tripped = True
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                return
+
+    def stop(self) -> None:
+        """Stop watching."""
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 class UidLease:
