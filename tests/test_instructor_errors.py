@@ -9,7 +9,6 @@ environment) and Ctrl-C in the middle of a batch.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -27,12 +26,8 @@ from actzoo_grader.course import REPO, Course
 from actzoo_grader.executor import Guarded
 from actzoo_grader.gradebook import backup_path
 from actzoo_grader.grades import part_scores
+from tests import test_attacks as attacks
 
-_spec = importlib.util.spec_from_file_location(
-    "attack_suite", Path(__file__).with_name("test_attacks.py")
-)
-attacks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(attacks)
 ASSIGNMENT, solved, blank = attacks.ASSIGNMENT, attacks.solved, attacks.blank
 
 WHY_NO_SANDBOX = sandbox.check()

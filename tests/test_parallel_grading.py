@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,13 +12,8 @@ from actzoo_grader import sandbox
 from actzoo_grader.autograde import Progress, autograde
 from actzoo_grader.course import Course
 from actzoo_grader.grades import part_scores
+from tests import test_attacks as attacks
 
-# The submissions are built as in the attack suite.
-_spec = importlib.util.spec_from_file_location(
-    "attack_suite", Path(__file__).with_name("test_attacks.py")
-)
-attacks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(attacks)
 ASSIGNMENT, POINTS = attacks.ASSIGNMENT, attacks.POINTS
 blank, deleted, solved = attacks.blank, attacks.deleted, attacks.solved
 tagged, with_cell = attacks.tagged, attacks.with_cell

@@ -11,7 +11,6 @@ user, created for the test.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pwd
@@ -27,12 +26,8 @@ import pytest
 
 from actzoo_grader import sandbox
 from actzoo_grader.course import REPO, Course
+from tests import test_attacks as attacks
 
-_spec = importlib.util.spec_from_file_location(
-    "attack_suite", Path(__file__).with_name("test_attacks.py")
-)
-attacks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(attacks)
 ASSIGNMENT, FULL = attacks.ASSIGNMENT, attacks.FULL
 
 USER = "actzoo-teacher"
