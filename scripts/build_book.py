@@ -394,7 +394,9 @@ def build(
     the module's docstring).
     """
     output = root if output is None else output
-    jobs = len(os.sched_getaffinity(0)) if jobs is None else jobs
+    if jobs is None:
+        usable = getattr(os, "sched_getaffinity", None)  # Linux: cores we may use
+        jobs = len(usable(0)) if usable else os.cpu_count() or 1
     if refresh_cache(root, output):
         print(
             "build_book: src/ or the dependency pins changed: "
