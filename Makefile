@@ -23,7 +23,8 @@ help:
 	@echo "                (default _build/public), from the last commit"
 	@echo "make clean      remove _build (keeps .venv)"
 	@echo
-	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course):"
+	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course;"
+	@echo "         DB=<SQLAlchemy URL> for a gradebook on a server, default COURSE/gradebook.db):"
 	@echo "make release    regenerate exercises/ from solutions/ (install cell first)"
 	@echo "make collect SUBMISSIONS=<folder or LMS zip> [ASSIGNMENT=name]"
 	@echo "make autograde [ASSIGNMENT=name] [JOBS=n] [MEMORY_MB=m] [TIMEOUT=s] [WALL=s]"
@@ -52,6 +53,7 @@ test: lint
 	sh scripts/install_chromium.sh
 	sh scripts/install_cjk_fonts.sh
 	sh scripts/install_bubblewrap.sh
+	sh scripts/install_postgresql.sh
 	$(PY) -m pytest
 
 # Lint, layout and types, configured in pyproject.toml; make test runs it first.
@@ -75,7 +77,7 @@ lab: $(STAMP)
 
 # Re-pin every package after editing pyproject.toml's dependencies.
 lock: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[torch,evidence,course,test]"
+	$(PY) -m pip install --quiet -e ".[torch,evidence,course,postgres,test]"
 	$(PY) -m pip freeze --all --exclude-editable | grep -v '^pip==' \
 	  | sed 's/+cpu$$//' > requirements-lock.txt
 
@@ -96,6 +98,11 @@ public: $(STAMP)
 # <student>/<assignment>/<notebook>.ipynb or an LMS zip (then also give
 # ASSIGNMENT). ASSIGNMENT empty means every assignment.
 COURSE      ?= $(HOME)/activation-zoo-course
+# DB is the gradebook's SQLAlchemy URL, e.g. postgresql://grader@dbhost/actzoo
+# (the password belongs in ~/.pgpass, not here: make prints its commands);
+# empty means gradebook.db in COURSE.
+DB          ?=
+GRADER       = $(PY) -m actzoo_grader --course "$(COURSE)"$(if $(DB), --db "$(DB)")
 SUBMISSIONS ?=
 ASSIGNMENT  ?=
 # Submissions graded at once; each runs in its own sandbox.
@@ -123,23 +130,23 @@ release-check: $(STAMP)
 
 collect: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make collect SUBMISSIONS=<folder or zip>"; exit 2; }
-	$(PY) -m actzoo_grader --course "$(COURSE)" collect "$(SUBMISSIONS)" \
+	$(GRADER) collect "$(SUBMISSIONS)" \
 	  $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 autograde: $(STAMP)
 	@$(if $(NO_SANDBOX)$(PLAIN),true,sh scripts/install_bubblewrap.sh)
-	$(PY) -m actzoo_grader --course "$(COURSE)" autograde --jobs $(JOBS) \
+	$(GRADER) autograde --jobs $(JOBS) \
 	  $(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) \
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(WALL),--wall $(WALL)) \
 	  $(if $(NO_SANDBOX),--no-sandbox) $(if $(PLAIN),--plain) $(ASSIGNMENT)
 
 grades: $(STAMP)
-	$(PY) -m actzoo_grader --course "$(COURSE)" grades
+	$(GRADER) grades
 
 feedback: $(STAMP)
-	$(PY) -m actzoo_grader --course "$(COURSE)" feedback $(ASSIGNMENT)
+	$(GRADER) feedback $(ASSIGNMENT)
 
 .PHONY: summary
 
 summary: $(STAMP)
-	$(PY) -m actzoo_grader --course "$(COURSE)" summary $(ASSIGNMENT)
+	$(GRADER) summary $(ASSIGNMENT)

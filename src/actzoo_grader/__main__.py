@@ -17,6 +17,9 @@ Steps, in the order of a term:
 
 Every step but ``release`` works in a course folder outside the repository,
 given by ``--course`` (default: the ``ACTZOO_COURSE`` environment variable).
+Its gradebook is ``gradebook.db`` there, or the database that ``--db URL``
+(default: the ``ACTZOO_DB`` environment variable) names, such as
+``postgresql://USER@HOST:PORT/DATABASE``.
 """
 
 from __future__ import annotations
@@ -47,7 +50,11 @@ def _course(args: argparse.Namespace) -> Course:
             "actzoo_grader: give the course folder with --course DIR "
             "or the ACTZOO_COURSE environment variable"
         )
-    return Course(root=Path(args.course))
+    try:
+        return Course(root=Path(args.course), db=args.db or None)
+    except ValueError as exc:
+        say(f"actzoo_grader: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _assignments(course: Course, names: list[str]) -> list[str]:
@@ -176,6 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         "--course",
         default=os.environ.get("ACTZOO_COURSE"),
         help="the course folder (outside the repository)",
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("ACTZOO_DB"),
+        metavar="URL",
+        help="the gradebook's SQLAlchemy URL, such as "
+        "postgresql://USER@HOST:PORT/DATABASE (default: the ACTZOO_DB "
+        "environment variable, else gradebook.db in the course folder)",
     )
     steps = parser.add_subparsers(dest="step", required=True)
 

@@ -64,6 +64,26 @@ class AutogradeResult:
     wall_seconds: float = 0.0
 
 
+def _course_row(gradebook: Any, db_url: str, course_id: object) -> None:
+    """Add the gradebook's row of nbgrader's course ``course_id`` if it lacks it.
+
+    nbgrader records each assignment under the configured course ID, ``""``
+    unless set, but makes no row for an empty ID. SQLite never checks the
+    reference; PostgreSQL refuses an assignment without its course's row.
+    """
+    from nbgrader.api import Course as CourseRow
+    from sqlalchemy.exc import IntegrityError
+
+    name = course_id if isinstance(course_id, str) else ""
+    with gradebook(db_url) as gb:
+        if gb.db.get(CourseRow, name) is None:
+            gb.db.add(CourseRow(id=name))
+            try:
+                gb.db.commit()
+            except IntegrityError:  # another grading job added it first
+                gb.db.rollback()
+
+
 def prepare(course: Course, assignment: str) -> None:
     """Record ``assignment``'s source cells and points in the gradebook.
 
@@ -71,6 +91,7 @@ def prepare(course: Course, assignment: str) -> None:
     gradebook then knows every graded cell, hidden tests included, which
     autograding puts back into each submission.
     """
+    from nbgrader.api import Gradebook
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
@@ -79,6 +100,7 @@ def prepare(course: Course, assignment: str) -> None:
     config = course.config(assignment_id=assignment)
     config.BaseConverter.force = True
     with nbgrader_environment():
+        _course_row(Gradebook, course.db_url, config.CourseDirectory.course_id)
         coursedir = CourseDirectory(config=config)
         GenerateAssignment(coursedir=coursedir, config=config).start()
 

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -56,7 +58,8 @@ class Course:
     ``reports/a/s.json``          what a run detected (:meth:`report`)
     ``.staging/a/``               executed notebooks between the two
                                   stages of autograding (:meth:`staging`)
-    ``gradebook.db``              nbgrader's gradebook (:attr:`gradebook`)
+    ``gradebook.db``              nbgrader's gradebook (:attr:`gradebook`),
+                                  unless ``db`` names another database
     ``student_ids.json``          the name behind each student ID
                                   (:attr:`student_ids`)
     ============================  =======================================
@@ -68,14 +71,27 @@ class Course:
     repo
         The repository with ``solutions/``, ``exercises/`` and
         ``nbgrader_config.py``.
+    db
+        The gradebook's SQLAlchemy URL, such as
+        ``postgresql://grader@dbhost:5432/actzoo``; None (the default) is
+        the SQLite file ``gradebook.db`` in the course folder.
     """
 
     root: Path
     repo: Path = REPO
+    db: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())
         object.__setattr__(self, "repo", Path(self.repo).resolve())
+        if self.db is not None:
+            try:
+                make_url(self.db)
+            except ArgumentError:
+                raise ValueError(
+                    "the gradebook URL is not an SQLAlchemy URL such as "
+                    "postgresql://USER@HOST:PORT/DATABASE"
+                ) from None
         if self.root == self.repo or self.repo in self.root.parents:
             raise ValueError(
                 f"the course folder {self.root} is inside the repository "
@@ -151,13 +167,31 @@ class Course:
 
     @property
     def gradebook(self) -> Path:
-        """Return the gradebook database, ``<root>/gradebook.db``."""
+        """Return the SQLite gradebook file, ``<root>/gradebook.db`` by default.
+
+        It is the file of an SQLite ``db`` URL when one is given; a
+        gradebook on a database server has none (see :attr:`on_server`).
+        """
+        if self.db is not None and not self.on_server:
+            database = make_url(self.db).database
+            if database:
+                return Path(database).resolve()
         return self.root / GRADEBOOK
 
     @property
+    def on_server(self) -> bool:
+        """Return whether the gradebook is a database server's, not SQLite's."""
+        return self.db is not None and make_url(self.db).get_backend_name() != "sqlite"
+
+    @property
     def db_url(self) -> str:
-        """Return the gradebook's SQLAlchemy URL, inside the course folder."""
-        return f"sqlite:///{self.gradebook}"
+        """Return the gradebook's SQLAlchemy URL: ``db``, or the SQLite file."""
+        return self.db if self.db is not None else f"sqlite:///{self.gradebook}"
+
+    @property
+    def db_name(self) -> str:
+        """Return the gradebook's URL as it may be shown: no password in it."""
+        return make_url(self.db_url).render_as_string(hide_password=True)
 
     def give_to_owner(self) -> int:
         """Give what root wrote in the course folder to the folder's owner.
@@ -200,9 +234,10 @@ class Course:
         It starts from the repository's ``nbgrader_config.py`` and points
         the course root, the source folder (the repository's
         ``solutions/``), the folders nbgrader reads and writes and the
-        gradebook at this course folder. Extra keyword arguments set
-        further ``CourseDirectory`` options, such as ``assignment_id`` or
-        ``student_id``.
+        gradebook at this course folder; the gradebook is :attr:`db_url`,
+        never a ``db_url`` that ``nbgrader_config.py`` sets. Extra keyword
+        arguments set further ``CourseDirectory`` options, such as
+        ``assignment_id`` or ``student_id``.
         """
         config = load_repo_config(self.repo)
         cd = config.CourseDirectory

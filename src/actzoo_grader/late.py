@@ -80,7 +80,9 @@ def due_date(
     if due is not None:
         record_due_date(course, assignment, due)
         return due.astimezone(dt.UTC)
-    if not course.gradebook.is_file() or course.gradebook.stat().st_size == 0:
+    if not course.on_server and (
+        not course.gradebook.is_file() or course.gradebook.stat().st_size == 0
+    ):
         return None
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SQLAlchemyError
@@ -93,7 +95,7 @@ def due_date(
                 return None
     except SQLAlchemyError as err:
         raise ValueError(
-            f"cannot read the due date of {assignment} from {course.gradebook}: "
+            f"cannot read the due date of {assignment} from {course.db_name}: "
             f"{type(err).__name__}"
         ) from None
     return None if stored is None else stored.replace(tzinfo=dt.UTC)
