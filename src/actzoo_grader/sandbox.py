@@ -227,8 +227,8 @@ def isolation(uid: int | None) -> str:
     if uid == os.geteuid():
         return (
             "rootless: user+pid+net+ipc+uts namespaces, the grader's own "
-            f"user id; control group: {'yes' if groups else 'no'} (limits per "
-            "process, process count per sandbox)"
+            f"user id; control group: {'yes' if groups else 'no'} (memory "
+            "watched as a whole, limits per process, process count per sandbox)"
         )
     return (
         "root: pid+net+ipc+uts namespaces, a user id of its own per job; "
