@@ -295,6 +295,37 @@ def relu(x):
     return np.maximum(x, 0)
 """
 
+# Files of 60 MiB each, under the per-file limit, until 1.2 GB: in the
+# folder, as deleted files held open, and in /tmp.
+FILL_FOLDER = """\
+block = b"x" * (60 << 20)
+for i in range(20):
+    with open(f"fill{i}.bin", "wb") as fh:
+        fh.write(block)
+"""
+
+FILL_UNLINKED = """\
+import os
+block = b"x" * (60 << 20)
+held = []
+for i in range(20):
+    fh = open(f"gone{i}.bin", "wb")
+    os.unlink(f"gone{i}.bin")
+    fh.write(block)
+    fh.flush()
+    held.append(fh)
+"""
+
+FILL_TMP = """\
+block = b"x" * (60 << 20)
+try:
+    for i in range(20):
+        with open(f"/tmp/fill{i}.bin", "wb") as fh:
+            fh.write(block)
+except OSError as exc:
+    print("stopped:", exc.strerror)
+"""
+
 BACKGROUND_THREAD = """\
 import threading, time
 def later():
@@ -448,6 +479,9 @@ def _submissions(
         "infinite_loop": (with_cell(ok, INFINITE_LOOP, after="relu"), FULL),
         "huge_output": (with_cell(ok, FLOOD, after="relu"), FULL),
         "display_updates": (with_cell(ok, DISPLAY_UPDATES, after="relu"), FULL),
+        "fills_folder": (with_cell(ok, FILL_FOLDER, after=None), FULL),
+        "fills_unlinked": (with_cell(ok, FILL_UNLINKED, after=None), FULL),
+        "fills_tmp": (with_cell(ok, FILL_TMP, after=None), FULL),
         "shows_then_raises": (with_cell(blank(), SHOW_THEN_RAISE, after=None), 0.0),
         "reads_history": (
             with_cell(solved({"relu", "leaky_relu"}), READ_HISTORY, after="elu"),
@@ -606,6 +640,17 @@ def test_output_stays_within_its_budget(batch):
     assert {"huge_output", "display_updates"} <= set(sizes)
     budget = batch["limits"].output
     assert max(sizes.values()) < budget + (1 << 20), sizes
+
+
+def test_disk_stays_within_its_budget(batch):
+    """Many files under the size limit, held open or in /tmp, are still bounded."""
+    reports = batch["course"].root / "reports" / ASSIGNMENT
+    for student in ("fills_folder", "fills_unlinked"):
+        report = json.loads((reports / f"{student}.json").read_text())
+        assert report["notebooks"][ASSIGNMENT]["disk_stops"] == 1, report
+    graded = batch["course"].root / "autograded" / "fills_tmp" / ASSIGNMENT
+    text = (graded / f"{ASSIGNMENT}.ipynb").read_text()
+    assert "stopped: No space left on device" in text
 
 
 def test_nothing_keeps_running(batch):

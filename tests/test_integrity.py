@@ -297,4 +297,7 @@ def test_the_instructor_page_states_the_default_limits():
     assert rows["memory for the sandbox as a whole"] == f"{limits.memory >> 30} GiB"
     assert rows["processes"] == str(limits.processes)
     assert rows["size of any file it writes"] == f"{limits.file_size >> 20} MiB"
+    assert (
+        rows["disk it writes in all, folder and `/tmp`"] == f"{limits.disk >> 20} MiB"
+    )
     assert rows["output kept"] == f"{limits.output >> 20} MiB"

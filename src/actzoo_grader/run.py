@@ -74,6 +74,8 @@ class RunReport:
     leftover_processes: int = 0
     #: Times the sandbox was stopped for using too much memory in all.
     memory_stops: int = 0
+    #: Times the sandbox was stopped for writing too much to its folder.
+    disk_stops: int = 0
     seconds: float = 0.0
     sandboxed: bool = True
     #: Why the run says nothing about the student's work (the kernel did
@@ -90,6 +92,7 @@ class RunReport:
             "output_dropped": self.output_dropped,
             "leftover_processes": self.leftover_processes,
             "memory_stops": self.memory_stops,
+            "disk_stops": self.disk_stops,
             "seconds": round(self.seconds, 3),
             "sandboxed": self.sandboxed,
             "failure": self.failure,
@@ -243,10 +246,14 @@ class _Kernel:
             kernel_name="python3",
         )
         #: Bounds the sandbox's memory as a whole where no control group does.
-        self.watch: sandbox.MemoryWatch | None = None
+        self.watch: sandbox.Watch | None = None
         process = getattr(getattr(km, "provisioner", None), "process", None)
-        if uid is not None and not self.groups and process is not None:
-            self.watch = sandbox.MemoryWatch(process.pid, limits.memory).start()
+        if uid is not None and process is not None:
+            # Memory is the control group's to bound, where there is one.
+            memory = None if self.groups else limits.memory
+            self.watch = sandbox.Watch(
+                process.pid, workdir, limits.disk, memory
+            ).start()
         try:
             self.client.start_new_kernel_client()
         except Exception:
@@ -662,11 +669,17 @@ class _Run:
         After too many deaths the later cells are marked as not run.
         """
         watch = self.live.watch
-        if watch is not None and watch.tripped:
+        if watch is not None and watch.tripped == "memory":
             self.report.memory_stops += 1
             why = (
                 f"the sandbox's processes together used more than "
                 f"{self.limits.memory >> 20} MiB of memory and it was stopped"
+            )
+        elif watch is not None and watch.tripped == "disk":
+            self.report.disk_stops += 1
+            why = (
+                f"the sandbox wrote more than {self.limits.disk >> 20} MiB to "
+                "its folder and it was stopped"
             )
         else:
             why = "the kernel stopped while running this cell (it exited, "
@@ -678,15 +691,26 @@ class _Run:
         self.kernel = None
         self.report.restarts += 1
         if self.report.restarts > self.MAX_RESTARTS:
-            for later in self.nb.cells[index + 1 :]:
-                if later.cell_type == "code":
-                    later.outputs = [
-                        _error("KernelDied", "not run: the kernel died too often")
-                    ]
-            return False
-        self.start_kernel()
+            return self.give_up(index, "the kernel died too often")
+        if watch is not None and watch.tripped == "disk":
+            # What filled the folder is still there: a fresh kernel would
+            # be stopped at once.
+            return self.give_up(index, "the sandbox's folder is full")
+        try:
+            self.start_kernel()
+        except Exception as exc:
+            return self.give_up(
+                index, f"a fresh kernel did not start ({type(exc).__name__})"
+            )
         self.replay()
         return True
+
+    def give_up(self, index: int, why: str) -> bool:
+        """Mark every code cell after ``index`` as not run, for ``why``; False."""
+        for later in self.nb.cells[index + 1 :]:
+            if later.cell_type == "code":
+                later.outputs = [_error("KernelDied", f"not run: {why}")]
+        return False
 
     def replay(self) -> None:
         """Run again, in the fresh kernel, every cell that ran before."""

@@ -30,6 +30,7 @@ import fcntl
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -69,6 +70,9 @@ class Limits:
         notebook; the rest is dropped with a note.
     file_size
         Bytes of the largest file the kernel may write.
+    disk
+        Bytes the sandbox may write in all: its work folder, and its
+        ``/tmp`` (a memory file system of that size).
     open_files
         File descriptors each process may hold.
     """
@@ -80,6 +84,7 @@ class Limits:
     processes: int = 128
     output: int = 4 << 20
     file_size: int = 64 << 20
+    disk: int = 512 << 20
     open_files: int = 256
 
     def __post_init__(self) -> None:
@@ -91,6 +96,7 @@ class Limits:
             "processes",
             "output",
             "file_size",
+            "disk",
             "open_files",
         ):
             value = getattr(self, name)
@@ -398,7 +404,8 @@ def command(
             args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
     # /tmp first: the environment or the work folder may live under it,
     # and their binds must land on top of the empty /tmp, not under it.
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777"]
+    args += ["--size", str(limits.disk), "--tmpfs", "/tmp"]
     # The kernel's home: empty at every start, outside the work folder, so
     # that nothing handed in (an IPython profile, a startup file) runs.
     args += ["--perms", "1777", "--dir", str(SANDBOX_HOME)]
@@ -518,25 +525,25 @@ def sweep(uid: int, attempts: int = 50) -> list[int]:
     return sorted(set(killed))
 
 
-def _tree_memory(root: int) -> int:
-    """Return the memory, in bytes, of process ``root`` and its descendants."""
+def _tree(root: int) -> list[int]:
+    """Return process ``root`` and its descendants, from ``/proc``."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            line = (entry / "stat").read_text()
         except OSError:
             continue
         # The name in parentheses may hold spaces: read after its end.
-        fields = stat[stat.rfind(")") + 2 :].split()
+        fields = line[line.rfind(")") + 2 :].split()
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total, todo = 0, [root]
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += _pss(pid)
+        found.append(pid)
         todo += children.get(pid, [])
-    return total
+    return found
 
 
 def _pss(pid: int) -> int:
@@ -554,33 +561,96 @@ def _pss(pid: int) -> int:
     return 0
 
 
-class MemoryWatch:
-    """Stop a sandbox whose processes together hold more than ``limit`` bytes.
+def _folder_bytes(folder: Path) -> int:
+    """Return the disk space the files under ``folder`` take, links unfollowed."""
+    total, todo = 0, [str(folder)]
+    while todo:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            total += info.st_blocks * 512
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(entry.path)
+    return total
+
+
+def _unlinked_bytes(pids: list[int]) -> int:
+    """Return the disk space of deleted files that ``pids`` still hold open.
+
+    A file removed while open keeps its space until it is closed, and no
+    walk of a folder finds it.
+    """
+    total = 0
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                info = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_nlink == 0:
+                total += info.st_blocks * 512
+    return total
+
+
+class Watch:
+    """Stop a sandbox that takes more memory or disk in all than it may.
 
     Where no control group bounds a sandbox as a whole (a grader that is
     not root), each of its processes is bounded by its address-space limit
-    alone, and many processes could together take much more. This watch,
-    outside the sandbox, sums the memory (proportional set size) of the sandbox's process
-    tree every ``period`` seconds and kills the sandbox (its first
-    process; the process namespace takes the rest) when the sum passes
-    ``limit``, so the bound holds within one period's growth.
+    alone, and many processes could together take much more. And no
+    process limit bounds the disk: a per-file size limit does not stop
+    many files. This watch, outside the sandbox, measures every ``period``
+    seconds the memory (proportional set size) of the sandbox's process
+    tree, when ``memory`` is given, and the disk its work ``folder`` takes
+    (with deleted files still held open), and kills the sandbox (its first
+    process; the process namespace takes the rest) when either passes its
+    limit. The bounds hold within one period's growth. :attr:`tripped`
+    says which was passed.
     """
 
-    def __init__(self, pid: int, limit: int, period: float = 0.2) -> None:
-        self.pid, self.limit, self.period = pid, limit, period
-        self.tripped = False
+    def __init__(
+        self,
+        pid: int,
+        folder: Path,
+        disk: int,
+        memory: int | None = None,
+        period: float = 0.2,
+    ) -> None:
+        self.pid, self.folder, self.period = pid, folder, period
+        self.disk, self.memory = disk, memory
+        self.tripped: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self) -> MemoryWatch:
+    def start(self) -> Watch:
         """Start watching; return self."""
         self._thread.start()
         return self
 
+    def over(self) -> str | None:
+        """Return ``"memory"`` or ``"disk"`` when that limit is passed, else None."""
+        pids = _tree(self.pid)
+        if self.memory is not None and sum(map(_pss, pids)) > self.memory:
+            return "memory"
+        if _folder_bytes(self.folder) + _unlinked_bytes(pids) > self.disk:
+            return "disk"
+        return None
+
     def _run(self) -> None:
         while not self._stop.wait(self.period):
-            if _tree_memory(self.pid) > self.limit:
-                self.tripped = True
+            passed = self.over()
+            if passed:
+                self.tripped = passed
                 try:
                     os.kill(self.pid, signal.SIGKILL)
                 except ProcessLookupError:
