@@ -14,20 +14,26 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
+import shutil
 import socket
 import sys
+import tempfile
 import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from actzoo_grader import sandbox
 from actzoo_grader.assignment import parts
-from actzoo_grader.autograde import autograde
+from actzoo_grader.autograde import AutogradeResult, autograde
 from actzoo_grader.course import REPO, Course
 from actzoo_grader.executor import Guarded
 from actzoo_grader.feedback import write_feedback
 from actzoo_grader.grades import part_scores
+from tests.conftest import give_to, run_as, running_processes
 from tests.notebooks import html_text, leaked_lines, secret_lines, with_answers
 
 pytestmark = pytest.mark.slow
@@ -424,7 +430,7 @@ def _oversized(nb: dict) -> str:
 
 
 def _submissions(
-    port: int, course: Path = Path("/nowhere")
+    port: int, course: Path = Path("/nowhere"), home: Path | None = None
 ) -> dict[str, tuple[object, float]]:
     """Return ``{student: (notebook or callable(folder), expected score)}``."""
     ok = solved()
@@ -464,7 +470,7 @@ def _submissions(
                         str(REPO / "solutions"),
                         str(SOURCE),
                         str(course / "submitted"),
-                        str(Path.home() / ".bashrc"),
+                        str((home or Path.home()) / ".bashrc"),
                     ]
                 ),
                 after=None,
@@ -518,11 +524,43 @@ def _digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+@dataclass
+class Outcome:
+    """What a grading run reported, read from its output when run as a user."""
+
+    detections: dict[str, list[str]]
+    failed: dict[str, str]
+
+
+def _outcome(output: str, students: Iterable[str]) -> Outcome:
+    """Return the DETECTED and FAILED lines of ``output``, by student."""
+    found = Outcome({s: [] for s in students}, {})
+    for line in output.splitlines():
+        match = re.match(rf"{ASSIGNMENT}: (DETECTED|FAILED) (\S+): (.*)$", line)
+        if match and match[1] == "DETECTED":
+            found.detections[match[2]].append(match[3])
+        elif match:
+            found.failed[match[2]] = match[3]
+    return found
+
+
+#: Whom the batch is graded as: the user running the tests (in this
+#: process), and an ordinary user made for the tests (by the command line).
+GRADERS = ("this user", "an ordinary user")
+
+
+@pytest.fixture(scope="module", params=GRADERS)
+def batch(request, tmp_path_factory):
     if WHY_SKIPPED:
         pytest.skip(f"sandboxes cannot be made here: {WHY_SKIPPED}")
-    root = tmp_path_factory.mktemp("attacks")
+    grader = None
+    if request.param == "an ordinary user":
+        grader = request.getfixturevalue("ordinary_user")
+        root = Path(tempfile.mkdtemp(prefix="actzoo-attacks-"))
+        root.chmod(0o755)
+        request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    else:
+        root = tmp_path_factory.mktemp("attacks")
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(5)
@@ -540,7 +578,8 @@ def batch(tmp_path_factory):
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     course = Course(root=root / "course")
-    submissions = _submissions(listener.getsockname()[1], course.root)
+    home = Path(grader.pw_dir) if grader else Path.home()
+    submissions = _submissions(listener.getsockname()[1], course.root, home)
     submitted = course.root / "submitted"
     for student, (nb, _) in submissions.items():
         folder = submitted / student / ASSIGNMENT
@@ -556,7 +595,7 @@ def batch(tmp_path_factory):
             nb.write(folder, course.root)
         else:
             _write(folder, nb)
-    home_startup = Path.home() / ".ipython" / "profile_default" / "startup"
+    home_startup = home / ".ipython" / "profile_default" / "startup"
     before = {
         "solutions": _digest(REPO / "solutions"),
         "submitted": _digest(submitted),
@@ -564,8 +603,29 @@ def batch(tmp_path_factory):
         "tmp_planted": Path("/tmp/planted.py").exists(),
     }
     limits = sandbox.Limits(cell_timeout=20, wall=300, memory=2 << 30, processes=64)
-    executor = Guarded(limits=limits)
-    result = autograde(course, ASSIGNMENT, executor=executor, jobs=2)
+    result: AutogradeResult | Outcome
+    if grader is None:
+        result = autograde(course, ASSIGNMENT, executor=Guarded(limits=limits), jobs=2)
+    else:
+        give_to(grader, course.root)
+        run = run_as(
+            grader,
+            grader_command(
+                course.root,
+                "autograde",
+                ASSIGNMENT,
+                "--jobs",
+                "2",
+                "--timeout",
+                str(limits.cell_timeout),
+                "--wall",
+                str(limits.wall),
+                "--memory-mb",
+                str(limits.memory >> 20),
+            ),
+        )
+        assert "sandbox: rootless" in run.stdout, run.stdout + run.stderr
+        result = _outcome(run.stdout, submissions)
     stop.set()
     thread.join()
     listener.close()
@@ -577,6 +637,7 @@ def batch(tmp_path_factory):
         "connections": connections,
         "home_startup": home_startup,
         "limits": limits,
+        "user": grader,
     }
 
 
@@ -654,6 +715,8 @@ def test_disk_stays_within_its_budget(batch):
 
 
 def test_nothing_keeps_running(batch):
+    if batch["user"] is not None:
+        assert running_processes(batch["user"].pw_name) == []
     for slot in range(4):
         assert sandbox.processes_of(sandbox.FIRST_UID + slot) == []
 

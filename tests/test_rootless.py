@@ -13,13 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import shutil
-import stat
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -27,10 +21,10 @@ import pytest
 from actzoo_grader import sandbox
 from actzoo_grader.course import REPO, Course
 from tests import test_attacks as attacks
+from tests.conftest import USER, give_to, run_as, running_processes
 
 ASSIGNMENT, FULL = attacks.ASSIGNMENT, attacks.FULL
 
-USER = "actzoo-teacher"
 
 # Memory taken by many processes, each within its own address-space limit:
 # 12 x 400 MB, well past the 2 GiB the sandbox may hold in all.
@@ -76,41 +70,15 @@ def test_a_refusal_names_its_cause_and_remedy(monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def teacher():
-    """Return an ordinary user's name and ids, made for the test if need be.
-
-    The course's interpreter may live under root's home (pyenv): for the
-    test, root's home is made traversable (not readable) and put back.
-    """
-    if os.geteuid() != 0:
-        pytest.skip("making an ordinary user to grade as needs root")
-    if sandbox.bwrap() is None:
-        pytest.skip("bubblewrap is not installed")
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(["useradd", "--create-home", USER], check=True)
-    entry = pwd.getpwnam(USER)
-    opened = []
-    for folder in Path(sys.executable).resolve().parents:
-        mode = folder.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            folder.chmod(mode | stat.S_IXOTH)
-            opened.append((folder, mode))
-    try:
-        yield entry
-    finally:
-        for folder, mode in opened:
-            folder.chmod(mode)
+def teacher(ordinary_user):
+    """Return the ordinary user who grades here (made for the tests)."""
+    return ordinary_user
 
 
 @pytest.fixture
-def shared_tmp():
-    """Return a folder that other users may enter (pytest's is root's alone)."""
-    folder = Path(tempfile.mkdtemp(prefix="actzoo-rootless-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+def shared_tmp(shared_folder):
+    """Return a folder that the ordinary user may enter."""
+    return shared_folder
 
 
 @pytest.mark.slow
@@ -143,36 +111,20 @@ def test_an_ordinary_user_grades_in_sandboxes(teacher, shared_tmp):
     }
     for student, (nb, _) in batch.items():
         attacks._write(course / "submitted" / student / ASSIGNMENT, nb)
-    for path in [course, *course.rglob("*")]:
-        os.chown(path, teacher.pw_uid, teacher.pw_gid)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": teacher.pw_dir,
-        "USER": USER,
-        "LANG": "C.UTF-8",
-    }
-    run = subprocess.run(
-        [
-            shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin") or "runuser",
-            "-u",
-            USER,
-            "--",
-            *attacks.grader_command(
-                course,
-                "autograde",
-                ASSIGNMENT,
-                "--jobs",
-                "2",
-                "--timeout",
-                "20",
-                "--memory-mb",
-                "2048",
-            ),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    give_to(teacher, course)
+    run = run_as(
+        teacher,
+        attacks.grader_command(
+            course,
+            "autograde",
+            ASSIGNMENT,
+            "--jobs",
+            "2",
+            "--timeout",
+            "20",
+            "--memory-mb",
+            "2048",
+        ),
     )
     out = run.stdout + run.stderr
     assert run.returncode == 0, out
@@ -200,7 +152,7 @@ def test_an_ordinary_user_grades_in_sandboxes(teacher, shared_tmp):
     # Everything the grader wrote is the teacher's, and nothing of theirs
     # keeps running.
     assert {p.lstat().st_uid for p in course.rglob("*")} == {teacher.pw_uid}
-    assert _running(USER) == []
+    assert running_processes(USER) == []
 
 
 @pytest.mark.slow
@@ -210,38 +162,13 @@ def test_an_ordinary_user_grades_without_a_sandbox_too(teacher, shared_tmp):
     batch = {"correct": (attacks.solved(), FULL), "blank": (attacks.blank(), 0.0)}
     for student, (nb, _) in batch.items():
         attacks._write(course / "submitted" / student / ASSIGNMENT, nb)
-    for path in [course, *course.rglob("*")]:
-        os.chown(path, teacher.pw_uid, teacher.pw_gid)
-    run = subprocess.run(
-        [
-            shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin") or "runuser",
-            "-u",
-            USER,
-            "--",
-            *attacks.grader_command(course, "autograde", ASSIGNMENT, "--no-sandbox"),
-        ],
-        env={"PATH": "/usr/bin:/bin", "HOME": teacher.pw_dir, "USER": USER},
-        capture_output=True,
-        text=True,
+    give_to(teacher, course)
+    run = run_as(
+        teacher,
+        attacks.grader_command(course, "autograde", ASSIGNMENT, "--no-sandbox"),
         timeout=600,
     )
     out = run.stdout + run.stderr
     assert run.returncode == 0, out
     assert "NO SANDBOX" in out and "2 graded, 0 failed" in out, out
     assert attacks._totals(Course(root=course)) == {"correct": FULL, "blank": 0.0}
-
-
-def _running(user: str, patience: float = 10.0) -> list[str]:
-    """Return the processes of ``user`` still running (zombies aside) after
-    ``patience`` seconds at most."""
-    deadline = time.monotonic() + patience
-    while True:
-        listed = subprocess.run(
-            ["ps", "-o", "stat=,pid=,args=", "-u", user],
-            capture_output=True,
-            text=True,
-        ).stdout.splitlines()
-        alive = [line for line in listed if not line.strip().startswith("Z")]
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.2)
