@@ -11,6 +11,7 @@ user, created for the test.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -172,3 +173,35 @@ def test_an_ordinary_user_grades_without_a_sandbox_too(teacher, shared_tmp):
     assert run.returncode == 0, out
     assert "NO SANDBOX" in out and "2 graded, 0 failed" in out, out
     assert attacks._totals(Course(root=course)) == {"correct": FULL, "blank": 0.0}
+
+
+@pytest.mark.slow
+def test_make_autograde_and_grades_as_an_ordinary_user(teacher, shared_tmp):
+    """The make targets of the README's grading section work as that user."""
+    course = shared_tmp / "course"
+    partial = attacks.solved({"relu", "elu"})
+    batch = {
+        "correct": (attacks.solved(), FULL),
+        "partial": (partial, attacks.POINTS["test_relu"] + attacks.POINTS["test_elu"]),
+        "blank": (attacks.blank(), 0.0),
+    }
+    for student, (nb, _) in batch.items():
+        attacks._write(course / "submitted" / student / ASSIGNMENT, nb)
+    give_to(teacher, course)
+    # The interpreter the course environment was built with, as make wants.
+    built = json.loads((REPO / ".venv" / ".installed").read_text())
+    make = [
+        "make",
+        "-C",
+        str(REPO),
+        f"COURSE={course}",
+        f"PYTHON={built['executable']}",
+    ]
+    for target in ("autograde", "grades"):
+        run = run_as(teacher, [*make, target, f"ASSIGNMENT={ASSIGNMENT}"])
+        out = run.stdout + run.stderr
+        assert run.returncode == 0, out
+    with open(course / "grades.csv", newline="") as fh:
+        rows = {r["student"]: float(r["score"]) for r in csv.DictReader(fh)}
+    assert rows == {s: want for s, (_, want) in batch.items()}
+    assert (course / "grades.csv").stat().st_uid == teacher.pw_uid
