@@ -9,7 +9,10 @@ collected course folder:
 2. guarded, without the sandbox, one job: every guard but isolation, to
    measure what the sandbox itself costs;
 3. guarded and sandboxed, one job;
-4. guarded and sandboxed, two jobs.
+4. guarded and sandboxed, two jobs;
+5. guarded in the rootless sandbox, one job: the command line run by an
+   ordinary user (made for the benchmark when it runs as root), which is
+   how most instructors grade.
 
 It prints the seconds, submissions per minute and the ratios side by side,
 and checks that every way gives every student the same score.
@@ -86,6 +89,57 @@ def plain_nbgrader(course: Course) -> float:
     return time.perf_counter() - start
 
 
+#: The ordinary user of the rootless row (the tests' user).
+USER = "actzoo-teacher"
+
+
+def rootless(template: Course) -> tuple[float, dict[str, float]] | None:
+    """Return the seconds and totals of grading as an ordinary user, or None.
+
+    Only root can grade as another user here: the user is made when
+    missing, the folders above the interpreter are made traversable for
+    the run and put back, and the course copy is given to the user.
+    """
+    import os
+    import pwd
+    import stat
+
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", USER], check=True)
+    user = pwd.getpwnam(USER)
+    shared = Path(tempfile.mkdtemp(prefix="bench-rootless-"))
+    shared.chmod(0o755)
+    opened = []
+    try:
+        for folder in Path(sys.executable).resolve().parents:
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                folder.chmod(mode | stat.S_IXOTH)
+                opened.append((folder, mode))
+        course = Course(shared / "course")
+        shutil.copytree(template.root, course.root, symlinks=True)
+        for path in [course.root, *course.root.rglob("*")]:
+            os.lchown(path, user.pw_uid, user.pw_gid)
+        runuser = shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin")
+        command = [sys.executable, "-m", "actzoo_grader", "--course", str(course.root)]
+        start = time.perf_counter()
+        subprocess.run(
+            [runuser or "runuser", "-u", USER, "--", *command, "autograde", ASSIGNMENT],
+            env={"PATH": "/usr/bin:/bin", "HOME": user.pw_dir, "USER": USER},
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - start, totals(course)
+    finally:
+        for folder, mode in opened:
+            folder.chmod(mode)
+        shutil.rmtree(shared, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=20)
@@ -122,6 +176,9 @@ def main() -> None:
             seconds = time.perf_counter() - start
             assert not result.failed, result.failed
             rows.append((label, seconds, totals(course)))
+        measured = rootless(template)
+        if measured is not None:
+            rows.append(("guarded, rootless, 1 job", *measured))
 
     n = args.students
     base = rows[0][1]
@@ -145,6 +202,14 @@ def main() -> None:
         f"{100 * (sandboxed / base - 1):+.1f}% per submission against "
         f"plain nbgrader (1 job)"
     )
+    if len(rows) > 4:
+        print(
+            f"the rootless sandbox adds {100 * (rows[4][1] / unsandboxed - 1):+.1f}% "
+            "per submission against no sandbox (1 job; its time includes "
+            "starting the command)"
+        )
+    else:
+        print("(no rootless row: it needs root, to grade as an ordinary user)")
     same = all(r[2] == rows[0][2] for r in rows)
     print(f"every grader gave every student the same score: {same}")
     if not same:
