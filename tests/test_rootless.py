@@ -52,6 +52,7 @@ def test_the_rootless_command_makes_a_user_namespace(tmp_path, monkeypatch):
     for flag in ("--unshare-user", "--unshare-pid", "--unshare-net", "--nproc=32"):
         assert flag in text, flag
     assert "--reuid" not in text and "setpriv" not in text
+    assert f"nice -n {sandbox.NICENESS} python" in text
     assert sandbox.isolation(4321).startswith("rootless: user+pid+net")
     assert sandbox.isolation(None).startswith("none")
 

@@ -457,7 +457,15 @@ def command(
         "--core=0",
         "--",
     ]
+    if rootless:
+        # No control group holds a rootless sandbox to one core: it runs at
+        # a lower priority, so the grader's other work comes first.
+        args += [shutil.which("nice") or "/usr/bin/nice", "-n", str(NICENESS)]
     return args + list(argv)
+
+
+#: The scheduling priority a rootless sandbox runs at (``nice``).
+NICENESS = 10
 
 
 #: The sandboxed kernel's home folder, on the sandbox's own empty ``/tmp``.
