@@ -477,7 +477,9 @@ def _main(monkeypatch, repo: Path, args: list[str]) -> int:
     """Run the command line on a course of the toy repository."""
     import actzoo_grader.__main__ as cli
 
-    monkeypatch.setattr(cli, "Course", lambda root: Course(root=root, repo=repo))
+    monkeypatch.setattr(
+        cli, "Course", lambda root, **kw: Course(root=root, repo=repo, **kw)
+    )
     return main(args)
 
 

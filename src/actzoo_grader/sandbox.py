@@ -264,13 +264,18 @@ def _namespace_args(rootless: bool = False) -> list[str]:
 
 
 def _mkdirs(path: Path, made: set[Path]) -> list[str]:
-    """Return bwrap arguments that create ``path``'s parents, world-readable."""
+    """Return bwrap arguments that create ``path``'s parents, readable by all.
+
+    They are writable by nobody: in a rootless sandbox the kernel's own
+    user made them, and could otherwise add files to them, even where
+    they lie on the sandbox's writable ``/tmp``.
+    """
     args: list[str] = []
     for parent in reversed(path.parents):
         if parent == Path("/") or parent in made:
             continue
         made.add(parent)
-        args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--perms", "0555", "--dir", str(parent)]
     return args
 
 
