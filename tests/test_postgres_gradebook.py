@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import importlib.util
 import os
 import pwd
 import shutil
@@ -26,12 +25,8 @@ import pytest
 
 from actzoo_grader import sandbox
 from actzoo_grader.course import REPO, Course
+from tests import test_attacks as attacks
 
-_spec = importlib.util.spec_from_file_location(
-    "attack_suite", Path(__file__).with_name("test_attacks.py")
-)
-attacks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(attacks)
 ASSIGNMENT, FULL = attacks.ASSIGNMENT, attacks.FULL
 
 #: Who runs the server when the test runs as root (Debian's package makes it).
