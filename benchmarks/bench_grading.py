@@ -10,9 +10,11 @@ collected course folder:
    measure what the sandbox itself costs;
 3. guarded and sandboxed, one job;
 4. guarded and sandboxed, two jobs;
-5. guarded in the rootless sandbox, one job: the command line run by an
-   ordinary user (made for the benchmark when it runs as root), which is
-   how most instructors grade.
+5. and 6. the command line run by an ordinary user (made for the
+   benchmark when it runs as root), which is how most instructors grade:
+   guarded without a sandbox, and guarded in the rootless sandbox, one job
+   each, so that the rootless sandbox's cost is measured against the same
+   command.
 
 It prints the seconds, submissions per minute and the ratios side by side,
 and checks that every way gives every student the same score.
@@ -93,8 +95,10 @@ def plain_nbgrader(course: Course) -> float:
 USER = "actzoo-teacher"
 
 
-def rootless(template: Course) -> tuple[float, dict[str, float]] | None:
+def as_user(template: Course, *flags: str) -> tuple[float, dict[str, float]] | None:
     """Return the seconds and totals of grading as an ordinary user, or None.
+
+    ``flags`` go to ``autograde`` (``--no-sandbox``, say).
 
     Only root can grade as another user here: the user is made when
     missing, the folders above the interpreter are made traversable for
@@ -128,7 +132,7 @@ def rootless(template: Course) -> tuple[float, dict[str, float]] | None:
         command = [sys.executable, "-m", "actzoo_grader", "--course", str(course.root)]
         start = time.perf_counter()
         subprocess.run(
-            [runuser or "runuser", "-u", USER, "--", *command, "autograde", ASSIGNMENT],
+            [runuser or "runuser", "-u", USER, "--", *command, "autograde", *flags],
             env={"PATH": "/usr/bin:/bin", "HOME": user.pw_dir, "USER": USER},
             check=True,
             capture_output=True,
@@ -176,9 +180,11 @@ def main() -> None:
             seconds = time.perf_counter() - start
             assert not result.failed, result.failed
             rows.append((label, seconds, totals(course)))
-        measured = rootless(template)
-        if measured is not None:
-            rows.append(("guarded, rootless, 1 job", *measured))
+        plain_user = as_user(template, ASSIGNMENT, "--no-sandbox")
+        rootless = as_user(template, ASSIGNMENT)
+        if plain_user is not None and rootless is not None:
+            rows.append(("user: guarded, no sandbox", *plain_user))
+            rows.append(("user: guarded, rootless", *rootless))
 
     n = args.students
     base = rows[0][1]
@@ -202,11 +208,11 @@ def main() -> None:
         f"{100 * (sandboxed / base - 1):+.1f}% per submission against "
         f"plain nbgrader (1 job)"
     )
-    if len(rows) > 4:
+    if len(rows) > 5:
         print(
-            f"the rootless sandbox adds {100 * (rows[4][1] / unsandboxed - 1):+.1f}% "
-            "per submission against no sandbox (1 job; its time includes "
-            "starting the command)"
+            f"the rootless sandbox adds {100 * (rows[5][1] / rows[4][1] - 1):+.1f}% "
+            "per submission against no sandbox (an ordinary user's command "
+            "line, 1 job)"
         )
     else:
         print("(no rootless row: it needs root, to grade as an ordinary user)")
