@@ -15,6 +15,7 @@ step asks it for its paths instead of spelling a folder's name.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import warnings
@@ -250,6 +251,21 @@ class Course:
         for key, value in course_directory.items():
             cd[key] = value
         return config
+
+
+def read_json_object(path: Path, what: str) -> dict:
+    """Return the JSON object in the course folder's file ``path``.
+
+    Raises ``ValueError`` in one line naming ``what`` the file is (the
+    roster, a run's report) when it cannot be read or holds no object.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{what} {path} cannot be read as JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} {path} is not a JSON object")
+    return data
 
 
 def load_repo_config(repo: Path) -> Config:

@@ -42,6 +42,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from actzoo_grader.course import read_json_object
+
 #: Moodle's user fields that its grade import can match a row by, with the
 #: column titles Moodle gives them (its grading worksheet and its gradebook
 #: export use the same titles), in the order a student's key prefers them:
@@ -69,12 +71,7 @@ def load_roster(path: Path) -> Roster:
     path = Path(path)
     if not path.exists():
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path} cannot be read as JSON ({err})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} is not a map of student IDs to students")
+    data = read_json_object(path, "the roster")
     roster: Roster = {}
     for sid, entry in data.items():
         if isinstance(entry, str):

@@ -19,7 +19,6 @@ folder and writes ``summary/<assignment>.txt`` and ``.png`` there.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import statistics
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from actzoo_grader.course import Course
+from actzoo_grader.course import Course, read_json_object
 from actzoo_grader.grades import PartScore, totals
 from actzoo_grader.text import inert
 
@@ -390,13 +389,7 @@ def load_reports(course: Course, assignment: str) -> dict[str, dict[str, Any]]:
     """
     found: dict[str, dict[str, Any]] = {}
     for path in sorted(course.reports(assignment).glob("*.json")):
-        try:
-            report = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"the report {path} cannot be read: {exc}") from exc
-        if not isinstance(report, dict):
-            raise ValueError(f"the report {path} is not a JSON object")
-        found[path.stem] = report
+        found[path.stem] = read_json_object(path, "the report")
     return found
 
 
