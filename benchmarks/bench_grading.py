@@ -42,6 +42,7 @@ from actzoo_grader.grades import part_scores
 # Submissions are made as the tests make them (tests/notebooks.py), found
 # from the repository root, which running this file does not put on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests import users
 from tests.notebooks import with_answers
 
 ASSIGNMENT = "ex1_activations"
@@ -91,56 +92,34 @@ def plain_nbgrader(course: Course) -> float:
     return time.perf_counter() - start
 
 
-#: The ordinary user of the rootless row (the tests' user).
-USER = "actzoo-teacher"
-
-
 def as_user(template: Course, *flags: str) -> tuple[float, dict[str, float]] | None:
     """Return the seconds and totals of grading as an ordinary user, or None.
 
-    ``flags`` go to ``autograde`` (``--no-sandbox``, say).
-
-    Only root can grade as another user here: the user is made when
-    missing, the folders above the interpreter are made traversable for
-    the run and put back, and the course copy is given to the user.
+    ``flags`` go to ``autograde`` (``--no-sandbox``, say). Only root can
+    grade as another user here (the tests' user, made when missing); the
+    course copy is given to that user.
     """
     import os
-    import pwd
-    import stat
 
     if os.geteuid() != 0:
         return None
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(["useradd", "--create-home", USER], check=True)
-    user = pwd.getpwnam(USER)
     shared = Path(tempfile.mkdtemp(prefix="bench-rootless-"))
     shared.chmod(0o755)
-    opened = []
     try:
-        for folder in Path(sys.executable).resolve().parents:
-            mode = folder.stat().st_mode
-            if not mode & stat.S_IXOTH:
-                folder.chmod(mode | stat.S_IXOTH)
-                opened.append((folder, mode))
-        course = Course(shared / "course")
-        shutil.copytree(template.root, course.root, symlinks=True)
-        for path in [course.root, *course.root.rglob("*")]:
-            os.lchown(path, user.pw_uid, user.pw_gid)
-        runuser = shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin")
-        command = [sys.executable, "-m", "actzoo_grader", "--course", str(course.root)]
-        start = time.perf_counter()
-        subprocess.run(
-            [runuser or "runuser", "-u", USER, "--", *command, "autograde", *flags],
-            env={"PATH": "/usr/bin:/bin", "HOME": user.pw_dir, "USER": USER},
-            check=True,
-            capture_output=True,
-        )
-        return time.perf_counter() - start, totals(course)
+        with users.ordinary_user() as user:
+            course = Course(shared / "course")
+            shutil.copytree(template.root, course.root, symlinks=True)
+            users.give_to(user, course.root)
+            command = [sys.executable, "-m", "actzoo_grader"]
+            start = time.perf_counter()
+            run = users.run_as(
+                user, [*command, "--course", str(course.root), "autograde", *flags]
+            )
+            seconds = time.perf_counter() - start
+            if run.returncode != 0:
+                raise SystemExit(run.stdout + run.stderr)
+            return seconds, totals(course)
     finally:
-        for folder, mode in opened:
-            folder.chmod(mode)
         shutil.rmtree(shared, ignore_errors=True)
 
 

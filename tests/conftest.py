@@ -26,6 +26,8 @@ import pytest
 import yaml
 from hypothesis import settings
 
+from tests import users
+
 # Property tests draw the same examples on every run (derandomised), so a
 # failure can be repeated and a green run means the same thing each time.
 settings.register_profile("course", max_examples=150, deadline=None, derandomize=True)
@@ -196,43 +198,18 @@ def wheel(tmp_path_factory) -> Path:
 
 # ---------------------------------------------------------- an ordinary user
 
-#: The ordinary user the grading tests grade as (made for them as root).
-USER = "actzoo-teacher"
-
 
 @pytest.fixture(scope="session")
 def ordinary_user():
-    """Return the ``pwd`` entry of :data:`USER`, made for the tests if need be.
-
-    The course's interpreter may live under root's home (pyenv): for the
-    tests, each folder above it is made traversable (never readable) and
-    put back afterwards.
-    """
-    import pwd
-    import stat
-
+    """Return the ``pwd`` entry of the ordinary user the tests grade as."""
     from actzoo_grader import sandbox
 
     if os.geteuid() != 0:
         pytest.skip("making an ordinary user to grade as needs root")
     if sandbox.bwrap() is None:
         pytest.skip("bubblewrap is not installed")
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(["useradd", "--create-home", USER], check=True)
-    entry = pwd.getpwnam(USER)
-    opened = []
-    for folder in Path(sys.executable).resolve().parents:
-        mode = folder.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            folder.chmod(mode | stat.S_IXOTH)
-            opened.append((folder, mode))
-    try:
+    with users.ordinary_user() as entry:
         yield entry
-    finally:
-        for folder, mode in opened:
-            folder.chmod(mode)
 
 
 @pytest.fixture
@@ -244,45 +221,3 @@ def shared_folder():
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def run_as(user, argv: list[str], timeout: float = 900):
-    """Return the finished ``argv`` run as ``user`` (a ``pwd`` entry), text out."""
-    runuser = shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": user.pw_dir,
-        "USER": user.pw_name,
-        "LANG": "C.UTF-8",
-    }
-    return subprocess.run(
-        [runuser or "runuser", "-u", user.pw_name, "--", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def give_to(user, folder: Path) -> None:
-    """Make ``folder`` and everything in it belong to ``user``, links unfollowed."""
-    for path in [folder, *folder.rglob("*")]:
-        os.lchown(path, user.pw_uid, user.pw_gid)
-
-
-def running_processes(user: str, patience: float = 10.0) -> list[str]:
-    """Return the processes of ``user`` still running (zombies aside) after
-    ``patience`` seconds at most."""
-    import time
-
-    deadline = time.monotonic() + patience
-    while True:
-        listed = subprocess.run(
-            ["ps", "-o", "stat=,pid=,args=", "-u", user],
-            capture_output=True,
-            text=True,
-        ).stdout.splitlines()
-        alive = [line for line in listed if not line.strip().startswith("Z")]
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.2)

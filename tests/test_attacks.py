@@ -33,8 +33,8 @@ from actzoo_grader.course import REPO, Course
 from actzoo_grader.executor import Guarded
 from actzoo_grader.feedback import write_feedback
 from actzoo_grader.grades import part_scores
-from tests.conftest import give_to, run_as, running_processes
 from tests.notebooks import html_text, leaked_lines, secret_lines, with_answers
+from tests.users import give_to, run_as, running_processes
 
 pytestmark = pytest.mark.slow
 

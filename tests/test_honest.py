@@ -19,6 +19,7 @@ from actzoo_grader.autograde import autograde
 from actzoo_grader.course import Course
 from actzoo_grader.executor import Guarded
 from tests import test_attacks as attacks
+from tests.users import give_to, run_as
 
 pytestmark = pytest.mark.slow
 
@@ -361,16 +362,34 @@ def test_there_are_at_least_twenty_honest_submissions():
     assert same == ["as_given"]
 
 
-def test_honest_submissions_score_full_marks_with_no_detection(tmp_path):
+@pytest.mark.parametrize("grader", attacks.GRADERS)
+def test_honest_submissions_score_full_marks_with_no_detection(request, grader):
+    """As root (in this process) and as an ordinary user (the command line)."""
     why = sandbox.check()
     if why:
         pytest.skip(f"sandboxes cannot be made here: {why}")
-    course = Course(root=tmp_path / "course")
+    user = None
+    if grader == "an ordinary user":
+        user = request.getfixturevalue("ordinary_user")
+    root = request.getfixturevalue("shared_folder")
+    course = Course(root=root / "course")
     for student, nb in HONEST.items():
         attacks._write(course.submitted(ASSIGNMENT, student), nb)
-    result = autograde(course, ASSIGNMENT, executor=Guarded(), jobs=2)
-    assert result.failed == {}
-    flagged = {s: lines for s, lines in result.detections.items() if lines}
+    if user is None:
+        result = autograde(course, ASSIGNMENT, executor=Guarded(), jobs=2)
+        failed, detections = result.failed, result.detections
+    else:
+        give_to(user, course.root)
+        run = run_as(
+            user,
+            attacks.grader_command(course.root, "autograde", ASSIGNMENT, "-j", "2"),
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "sandbox: rootless" in run.stdout
+        outcome = attacks._outcome(run.stdout, HONEST)
+        failed, detections = outcome.failed, outcome.detections
+    assert failed == {}
+    flagged = {s: lines for s, lines in detections.items() if lines}
     assert flagged == {}, flagged
     totals = attacks._totals(course)
     short = {s: t for s, t in totals.items() if t != FULL}

@@ -22,7 +22,7 @@ import pytest
 from actzoo_grader import sandbox
 from actzoo_grader.course import REPO, Course
 from tests import test_attacks as attacks
-from tests.conftest import USER, give_to, run_as, running_processes
+from tests.users import USER, give_to, run_as, running_processes
 
 ASSIGNMENT, FULL = attacks.ASSIGNMENT, attacks.FULL
 
