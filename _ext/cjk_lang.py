@@ -5,9 +5,11 @@ HTML without a language, a browser picks a font for those characters by
 guessing, and a guess can land on a font without them (boxes, "tofu") or on
 a Japanese face. This extension wraps every run of CJK characters in the
 book's prose in ``<span lang="zh-Hans">``; ``_static/cjk.css`` gives
-``:lang(zh)`` a font stack that starts with Noto Sans CJK SC.
+those spans a font stack that starts with Noto Sans CJK SC.
 
-Code, math and raw HTML are left alone.
+Code, math and raw HTML are left alone. In the Chinese edition (``language``
+``zh_CN``) the whole page is Chinese: its ``<html lang>`` says so, and
+``cjk.css`` puts the same CJK fonts into the theme's font stack.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ SKIP = (
 )
 
 
+#: A line break in a paragraph between two CJK characters. Chinese puts no
+#: space between words, but a browser draws a source line break as one;
+#: the Chinese edition's paragraphs are wrapped at arbitrary characters.
+CJK_BREAK = re.compile(
+    r"(?<=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
+    r"[ \t]*\n[ \t]*"
+    r"(?=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
+)
+
+
 class lang_span(nodes.inline):
     """Inline text in another language than the document's."""
 
@@ -61,6 +73,11 @@ class MarkChinese(SphinxTransform):
     default_priority = 800
 
     def apply(self, **kwargs: Any) -> None:
+        if (self.config.language or "").startswith("zh"):
+            # A Chinese document: its <html lang> covers every run; only
+            # the line breaks between Chinese characters go.
+            self.join_lines()
+            return
         for text in list(self.document.findall(nodes.Text)):
             if not CJK_RUN.search(text):
                 continue
@@ -70,6 +87,17 @@ class MarkChinese(SphinxTransform):
             if any(isinstance(a, SKIP) for a in _ancestors(text)):
                 continue
             parent.replace(text, split_text(str(text)))
+
+    def join_lines(self) -> None:
+        """Remove the line breaks between CJK characters of the prose."""
+        for text in list(self.document.findall(nodes.Text)):
+            if "\n" not in text or text.parent is None:
+                continue
+            if any(isinstance(a, SKIP) for a in _ancestors(text)):
+                continue
+            joined = CJK_BREAK.sub("", str(text))
+            if joined != str(text):
+                text.parent.replace(text, nodes.Text(joined))
 
 
 def _ancestors(node: nodes.Node):

@@ -9,7 +9,7 @@ it whenever the key changes.
 Usage::
 
     python scripts/build_book.py [--root DIR] [--output DIR] [--all] [--pdf]
-                                 [--jobs N]
+                                 [--jobs N] [--edition {both,en}]
 
 ``--output DIR`` builds into ``DIR/_build`` (its own cache included), so
 that several builds of one checkout can run side by side.
@@ -27,10 +27,19 @@ A page whose cell fails stops the build before Sphinx, with the page
 named; output on stderr fails it in Sphinx (``nb_output_stderr: warn``
 with warnings as errors), also naming the page.
 
+The Chinese edition (``zh/``: the same pages in Chinese, with the same
+code cells, see ``scripts/zh_sync.py``) is built next, into ``zh/`` of
+the site, from the English settings with ``zh/_config.yml``'s merged in
+and from the English execution cache: before Sphinx starts, every Chinese
+page must be found in that cache (a page that is not has code its English
+page does not run, and the build stops naming it), so the second edition
+executes nothing. ``--edition en`` builds the English book alone.
+
 ``--pdf`` also prints the whole book as one PDF, ``_build/html/_static/
 activation-zoo.pdf`` (linked from the landing page): a second, single-page
 build (``singlehtml``, sharing the execution cache, so no page runs again)
-printed by Debian's Chromium (``scripts/print_pdf.py``).
+printed by Debian's Chromium (``scripts/print_pdf.py``); the Chinese
+edition's is ``_build/html/zh/_static/activation-zoo.pdf``.
 """
 
 from __future__ import annotations
@@ -58,6 +67,8 @@ KEY_INPUTS = ("src", "requirements-lock.txt", "pyproject.toml")
 KEY_FILE = "actzoo-source-key"
 #: The whole book as one PDF, inside the HTML site.
 PDF = Path("_static") / "activation-zoo.pdf"
+#: The Chinese edition's sources, settings and place in the site.
+ZH = "zh"
 #: Seconds each page took when it last ran, to start the longest first.
 TIMES_FILE = "page-seconds.json"
 #: Every kernel computes on one thread. Pages run side by side, one per
@@ -120,12 +131,12 @@ class Page:
     in_temp: bool
 
 
-def book_config(root: Path) -> dict[str, Any]:
+def book_config(root: Path, user_yaml: Path | None = None) -> dict[str, Any]:
     """Return the Sphinx configuration that ``jupyter-book build`` gives ``root``."""
     from jupyter_book.config import get_final_config
 
     config, _ = get_final_config(
-        user_yaml=root / "_config.yml",
+        user_yaml=user_yaml or root / "_config.yml",
         cli_config={"latex_individualpages": False, "external_toc_path": "_toc.yml"},
         sourcedir=root,
     )
@@ -379,12 +390,164 @@ def executed_by_myst_nb(root: Path, output: Path, known: set[int]) -> list[str]:
     )
 
 
+# ------------------------------------------------------ the Chinese edition
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``extra`` merged in, mappings key by key."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def search_dictionary(root: Path, path: Path) -> Path:
+    """Write the glossary's Chinese terms as a jieba dictionary; return its path.
+
+    Sphinx's Chinese search index splits text into words with jieba; with
+    the glossary's terms in its dictionary, a reader who searches for
+    "修正线性单元" finds the pages that use the term, not only its parts.
+    """
+    glossary = (root / ZH / "chapters" / "glossary.md").read_text(encoding="utf-8")
+    block = re.search(r"^```\{glossary\}\n(.*?)^```", glossary, re.S | re.M)
+    terms = []
+    for line in (block.group(1) if block else "").splitlines():
+        if line[:1].strip() and not line.startswith(":"):
+            words = re.findall(r"[\u3400-\u9fff]{2,}", line)
+            terms += [w for w in words if w not in terms]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{term} 100 n\n" for term in terms), encoding="utf-8")
+    return path
+
+
+def chinese_config(root: Path, output: Path) -> Path:
+    """Write the Chinese edition's settings; return the file's path.
+
+    They are the English ``_config.yml`` with ``zh/_config.yml`` merged in,
+    every path made absolute (the sources are in ``zh/``), and the English
+    build's execution cache as the cache.
+    """
+    import yaml
+
+    english = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    chinese = yaml.safe_load((root / ZH / "_config.yml").read_text(encoding="utf-8"))
+    config = _merge(english, chinese or {})
+    sphinx = config.setdefault("sphinx", {})
+    sphinx["local_extensions"] = {
+        name: str((root / folder).resolve())
+        for name, folder in (sphinx.get("local_extensions") or {}).items()
+    }
+    config["bibtex_bibfiles"] = [
+        str((root / f).resolve()) for f in config.get("bibtex_bibfiles", [])
+    ]
+    settings = sphinx.setdefault("config", {})
+    static = root / "_static"
+    settings["html_static_path"] = [str(static.resolve())]
+    settings["html_css_files"] = sorted(
+        p.relative_to(static).as_posix() for p in static.rglob("*.css")
+    )
+    settings["html_js_files"] = sorted(
+        p.relative_to(static).as_posix() for p in static.rglob("*.js")
+    )
+    if settings.get("course_wheel_project"):
+        project = root / settings["course_wheel_project"]
+        settings["course_wheel_project"] = str(project.resolve())
+    build = output / "_build" / ZH
+    dictionary = search_dictionary(root, build / "search-terms.txt")
+    settings["html_search_options"] = {"dict": str(dictionary)}
+    config.setdefault("execute", {})["cache"] = str(
+        cache_folder(root, output, book_config(root))
+    )
+    path = build / "_config.yml"
+    path.write_text(
+        "# Generated by scripts/build_book.py from _config.yml and zh/_config.yml.\n"
+        + yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    return path
+
+
+def uncached_chinese_pages(root: Path, output: Path, config_path: Path) -> list[str]:
+    """Return the Chinese pages whose code the English build has not run."""
+    from jupyter_cache import get_cache
+
+    config = book_config(root / ZH, config_path)
+    cache = get_cache(str(cache_folder(root, output, book_config(root))))
+    missing = []
+    for page in notebook_pages(root / ZH, config):
+        try:
+            cache.match_cache_notebook(page.notebook)
+        except KeyError:
+            missing.append(f"{ZH}/{page.doc}")
+    return missing
+
+
+def build_chinese(
+    root: Path, output: Path, env: dict[str, str], rebuild_all: bool, known: set[int]
+) -> int:
+    """Build the Chinese edition into ``_build/html/zh``; return the status."""
+    start = time.perf_counter()
+    config_path = chinese_config(root, output)
+    missing = uncached_chinese_pages(root, output, config_path)
+    if missing:
+        print(
+            f"build_book: the Chinese edition was not built: {pages_text(len(missing))} "
+            "have code that the English pages do not run (the code cells of a "
+            "Chinese page must be its English page's; python scripts/zh_sync.py "
+            "check): " + ", ".join(missing),
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    jb = Path(sys.executable).with_name("jupyter-book")
+    build = output / "_build" / ZH
+    cmd = [
+        str(jb),
+        "build",
+        str(root / ZH),
+        "--config",
+        str(config_path),
+        "--warningiserror",
+        "--keep-going",
+        "--path-output",
+        str(build),
+    ]
+    if rebuild_all:
+        cmd.append("--all")
+    status = subprocess.call(cmd, env=env, cwd=root / ZH)
+    itself = executed_by_myst_nb(root, output, known)
+    if itself:
+        print(
+            f"build_book: myst-nb executed {pages_text(len(itself))} of the Chinese "
+            "edition itself: " + ", ".join(itself),
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    if status:
+        return status
+    site = output / "_build" / "html" / ZH
+    if site.exists():
+        shutil.rmtree(site)
+    shutil.copytree(build / "_build" / "html", site)
+    print(
+        f"build_book: the Chinese edition in {site} "
+        f"({time.perf_counter() - start:.1f} s, no page executed)",
+        flush=True,
+    )
+    return 0
+
+
 def build(
     root: Path,
     output: Path | None = None,
     rebuild_all: bool = False,
     pdf: bool = False,
     jobs: int | None = None,
+    chinese: bool = True,
 ) -> int:
     """Run ``jupyter-book build`` on ``root``; return its exit status.
 
@@ -439,34 +602,55 @@ def build(
         )
     else:
         print("build_book: myst-nb executed no page itself", flush=True)
-    if status or not pdf:
+    if status:
         return status
-    return build_pdf(root, output, env)
+    if chinese:
+        status = build_chinese(root, output, env, rebuild_all, cached)
+        if status:
+            return status
+    if not pdf:
+        return 0
+    status = build_pdf(root, output, env)
+    if status or not chinese:
+        return status
+    return build_pdf(root, output, env, chinese=True)
 
 
-def build_pdf(root: Path, output: Path, env: dict[str, str]) -> int:
-    """Build ``_build/singlehtml`` and print it to the site's PDF."""
+def build_pdf(
+    root: Path, output: Path, env: dict[str, str], chinese: bool = False
+) -> int:
+    """Build ``_build/singlehtml`` and print it to the site's PDF.
+
+    With ``chinese``, the Chinese edition's (after its HTML build, whose
+    settings it reuses) into ``_build/html/zh/``.
+    """
     jb = Path(sys.executable).with_name("jupyter-book")
+    source, build, site = root, output, output / "_build" / "html"
+    options = []
+    if chinese:
+        source, build, site = root / ZH, output / "_build" / ZH, site / ZH
+        options = ["--config", str(output / "_build" / ZH / "_config.yml")]
     cmd = [
         str(jb),
         "build",
-        str(root),
+        str(source),
+        *options,
         "--builder",
         "singlehtml",
         "--warningiserror",
         "--keep-going",
         "--path-output",
-        str(output),
+        str(build),
     ]
-    status = subprocess.call(cmd, env=env, cwd=root)
+    status = subprocess.call(cmd, env=env, cwd=source)
     if status:
         return status
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import print_pdf
 
-    target = output / "_build" / "html" / PDF
+    target = site / PDF
     try:
-        problems = print_pdf.print_pdf(output / "_build" / "singlehtml", target)
+        problems = print_pdf.print_pdf(build / "_build" / "singlehtml", target)
     except RuntimeError as error:
         print(f"build_book: {error}", file=sys.stderr)
         return 1
@@ -504,12 +688,23 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="pages executed at once (default: one per core)",
     )
+    parser.add_argument(
+        "--edition",
+        choices=("both", "en"),
+        default="both",
+        help="both editions (default), or the English book alone",
+    )
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     output = None if args.output is None else args.output.resolve()
     return build(
-        args.root.resolve(), output, rebuild_all=args.all, pdf=args.pdf, jobs=args.jobs
+        args.root.resolve(),
+        output,
+        rebuild_all=args.all,
+        pdf=args.pdf,
+        jobs=args.jobs,
+        chinese=args.edition == "both",
     )
 
 

@@ -84,7 +84,7 @@ def split(text: str) -> Page:
         if opening is None:
             break
         fence = opening.group("fence")
-        closing = re.compile(rf"^{re.escape(fence[0])}{{{len(fence)},}}\s*$", re.M)
+        closing = re.compile(rf"^{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
         end = closing.search(text, opening.end())
         stop = len(text) if end is None else end.end()
         if opening.group("info").strip().startswith("{code-cell}"):
