@@ -12,7 +12,10 @@ things hold it in step:
   both editions show the same figures and numbers and the second edition
   executes nothing. The links and numbers a page's prose carries (glued
   values, cross-references, labels, citations, downloads) must match too,
-  so that no number is lost or typed in translation.
+  so that no number is lost or typed in translation. Where a glued value
+  is words (a list of names, a verdict), the shared code cell glues it
+  twice, ``key`` in English and ``key_zh`` in Chinese, and the Chinese
+  page shows ``key_zh``.
 * **Falling behind shows.** When a Chinese page is brought in step, its
   front matter records a hash of the English page's prose (``translation:
   prose_sha256``). A page whose English prose has changed since is
@@ -51,6 +54,8 @@ FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})(?P<info>[^\n]*)$", re.M)
 ROLE = re.compile(r"\{(?P<name>[\w:.-]+)\}`(?P<body>[^`]*)`")
 LABEL = re.compile(r"^\((?P<label>[\w:.-]+)\)=\s*$", re.M)
 NAME_OPTION = re.compile(r"^:(?:name|label):\s*(?P<name>\S+)\s*$", re.M)
+#: A glued value's Chinese form: ``key_zh`` beside ``key`` in the same cell.
+ZH_SUFFIX = "_zh"
 #: Roles whose target must be the same in both editions.
 SAME_TARGET = ("doc", "ref", "numref", "eq", "download", "glue")
 CITE = "cite"
@@ -184,6 +189,9 @@ def targets(prose: str) -> dict[str, Counter[str]]:
         target = explicit.group(1) if explicit else body
         if kind == "glue":
             target = target.split(":")[0]  # {glue:text}`key:.2f`: the key
+            # key_zh: the same value in the Chinese edition's words, glued
+            # by the same (shared) code cell.
+            target = target.removesuffix(ZH_SUFFIX)
         if kind == CITE:
             for key in target.split(","):
                 found.setdefault(CITE, Counter())[key.strip()] += 1
