@@ -35,6 +35,7 @@ from tests.notebooks import (
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
+ZH_EXERCISES = ROOT / "zh" / "exercises"
 
 
 # ------------------------------------------------------------------ tests
@@ -94,10 +95,16 @@ def test_shared_lines_are_not_secrets(secrets):
     assert all(len(s.replace(" ", "")) >= MIN_CHARS for s in secrets)
 
 
-def test_released_exercises_hold_no_secret(secrets, tmp_path):
-    # The student notebooks are published as downloads: they must be clean.
-    for path in EXERCISES.glob("*/*.ipynb"):
-        shutil.copy(path, tmp_path / path.name)
+@pytest.mark.parametrize("folder", [EXERCISES, ZH_EXERCISES], ids=["en", "zh"])
+def test_released_exercises_hold_no_secret(secrets, tmp_path, folder):
+    # The student notebooks are published as downloads, the English ones
+    # and the Chinese ones (with their translation files): they must be
+    # clean.
+    notebooks = sorted(folder.glob("*/*.ipynb"))
+    assert [p.name for p in notebooks] == [
+        f"{p.parent.name}.ipynb" for p in sorted(SOLUTIONS.glob("*/*.ipynb"))
+    ]
+    shutil.copytree(folder, tmp_path / folder.name)
     assert find_leaks(tmp_path, secrets) == []
 
 

@@ -83,12 +83,13 @@ def test_the_edition_is_the_committed_tree_without_instructor_files(edition):
         assert not (edition / folder).exists(), folder
     assert not (edition / "benchmarks" / "bench_grading.py").exists()
     # The student path is there: the package, the grader's checks, the
-    # released notebooks and the chapters.
+    # released notebooks (English and Chinese) and the chapters.
     for path in (
         "pyproject.toml",
         "src/actzoo/activations.py",
         "src/actzoo_grader/checks.py",
         "exercises/ex1_activations/ex1_activations.ipynb",
+        "zh/exercises/ex1_activations/ex1_activations.ipynb",
         "chapters/hands_on/ex1_activations.md",
     ):
         assert (edition / path).is_file(), path
@@ -233,7 +234,7 @@ def test_the_sdist_holds_no_solution_and_no_secret(archives, secrets, tmp_path):
         archive.extractall(tmp_path, filter="data")
     tops = {name.split("/")[1] for name in names if name.count("/") >= 1}
     assert "src" in tops
-    assert not tops & {"solutions", "tests", "exercises", "chapters"}
+    assert not tops & {"solutions", "tests", "exercises", "chapters", "zh"}
     assert any(name.endswith("src/actzoo_grader/checks.py") for name in names)
     leaks = find_leaks(tmp_path, secrets)
     assert leaks == [], "\n".join(leaks[:30])
