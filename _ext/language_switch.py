@@ -64,7 +64,8 @@ def add_switch(
         {
             "type": "javascript",
             "javascript": f"window.location.href='{quote(url, safe='/.-_~')}'",
-            "text": settings["label"],
+            # The label is in the other language: say so, for its font.
+            "text": f'<span lang="{settings["hreflang"]}">{settings["label"]}</span>',
             "tooltip": settings["tooltip"],
             "icon": "fas fa-language",
             "label": "language-switch",

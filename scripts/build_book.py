@@ -411,8 +411,9 @@ def search_dictionary(root: Path, path: Path) -> Path:
     the glossary's terms in its dictionary, a reader who searches for
     "修正线性单元" finds the pages that use the term, not only its parts.
     """
-    glossary = (root / ZH / "chapters" / "glossary.md").read_text(encoding="utf-8")
-    block = re.search(r"^```\{glossary\}\n(.*?)^```", glossary, re.S | re.M)
+    glossary = root / ZH / "chapters" / "glossary.md"
+    text = glossary.read_text(encoding="utf-8") if glossary.is_file() else ""
+    block = re.search(r"^```\{glossary\}\n(.*?)^```", text, re.S | re.M)
     terms = []
     for line in (block.group(1) if block else "").splitlines():
         if line[:1].strip() and not line.startswith(":"):
@@ -440,18 +441,20 @@ def chinese_config(root: Path, output: Path) -> Path:
         name: str((root / folder).resolve())
         for name, folder in (sphinx.get("local_extensions") or {}).items()
     }
-    config["bibtex_bibfiles"] = [
-        str((root / f).resolve()) for f in config.get("bibtex_bibfiles", [])
-    ]
+    if config.get("bibtex_bibfiles"):
+        config["bibtex_bibfiles"] = [
+            str((root / f).resolve()) for f in config["bibtex_bibfiles"]
+        ]
     settings = sphinx.setdefault("config", {})
     static = root / "_static"
-    settings["html_static_path"] = [str(static.resolve())]
-    settings["html_css_files"] = sorted(
-        p.relative_to(static).as_posix() for p in static.rglob("*.css")
-    )
-    settings["html_js_files"] = sorted(
-        p.relative_to(static).as_posix() for p in static.rglob("*.js")
-    )
+    if static.is_dir():
+        settings["html_static_path"] = [str(static.resolve())]
+        settings["html_css_files"] = sorted(
+            p.relative_to(static).as_posix() for p in static.rglob("*.css")
+        )
+        settings["html_js_files"] = sorted(
+            p.relative_to(static).as_posix() for p in static.rglob("*.js")
+        )
     if settings.get("course_wheel_project"):
         project = root / settings["course_wheel_project"]
         settings["course_wheel_project"] = str(project.resolve())
@@ -604,6 +607,8 @@ def build(
         print("build_book: myst-nb executed no page itself", flush=True)
     if status:
         return status
+    # A book without a Chinese edition (no zh/_config.yml) builds alone.
+    chinese = chinese and (root / ZH / "_config.yml").is_file()
     if chinese:
         status = build_chinese(root, output, env, rebuild_all, cached)
         if status:

@@ -89,7 +89,8 @@ def html_files(html_dir: Path = HTML) -> list[str]:
     files = []
     for path in html_dir.rglob("*.html"):
         rel = path.relative_to(html_dir)
-        if rel.parts[0] not in NON_PAGE_DIRS:
+        # The Chinese edition (zh/) is a site of its own inside this one.
+        if not any(part in NON_PAGE_DIRS for part in rel.parts[:-1]):
             files.append(rel.as_posix())
     return sorted(files)
 

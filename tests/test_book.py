@@ -122,6 +122,40 @@ def test_build_reexecutes_pages_when_src_changes(tmp_path):
     assert shown_value(tmp_path) == "second"
 
 
+@pytest.mark.slow
+def test_the_chinese_edition_runs_nothing_and_stops_on_other_code(tmp_path):
+    """zh/ is built from the English cache; a page with other code stops it."""
+    make_mini_book(tmp_path)
+    zh = tmp_path / "zh"
+    zh.mkdir()
+    (zh / "_config.yml").write_text(
+        "title: 迷你\nsphinx:\n  config:\n    language: zh_CN\n"
+    )
+    (zh / "_toc.yml").write_text("format: jb-book\nroot: index\n")
+    page = MINI_PAGE.replace("# Mini", "# 迷你书")
+    (zh / "index.md").write_text(page)
+    build = [sys.executable, str(SCRIPT), "--root", str(tmp_path)]
+    proc = subprocess.run(build, capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-2000:]
+    assert "no page executed" in proc.stdout
+    html = (tmp_path / "_build" / "html" / "zh" / "index.html").read_text()
+    assert "VALUE=first" in html and "迷你书" in html
+    assert '<html lang="zh-CN"' in html
+
+    # A Chinese page whose code is not its English page's: nothing runs it.
+    (zh / "index.md").write_text(page.replace('f"VALUE=', 'f"VALUE:'))
+    proc = subprocess.run(build, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "the Chinese edition was not built" in proc.stderr
+    assert "zh/index.md" in proc.stderr
+
+    # Without zh/_config.yml the English book builds alone.
+    (zh / "_config.yml").unlink()
+    proc = subprocess.run(build, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Chinese edition" not in proc.stdout
+
+
 # ------------------------------------------------ pages run side by side
 
 #: The mini book's settings, with stderr a warning as in the book, and the

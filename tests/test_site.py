@@ -422,7 +422,10 @@ def test_exercise_downloads_are_the_released_notebooks(browser, site_html, site_
 
 
 def test_the_site_root_forwards_to_the_landing_page(browser, site_html, site_url):
-    assert serve_site.redirects(site_html) == {"index.html": "intro.html"}
+    assert serve_site.redirects(site_html) == {
+        "index.html": "intro.html",
+        "zh/index.html": "intro.html",
+    }
     context = browse_site.new_context(browser)
     page = context.new_page()
     page.goto(site_url)
