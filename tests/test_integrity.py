@@ -127,7 +127,7 @@ GIVEN_IMPORTS = {
     "assert_close": "actzoo_grader.checks.assert_close",
     "call_quietly": "actzoo_grader.checks.call_quietly",
 }
-MODULES = {"np", "math", "numpy", "actzoo_grader"}
+MODULES = {"np", "math", "numpy", "actzoo_grader", "matplotlib"}
 
 
 @pytest.mark.parametrize(
@@ -156,6 +156,16 @@ MODULES = {"np", "math", "numpy", "actzoo_grader"}
         # Only the magics an honest notebook uses are let through.
         ("%config InteractiveShell.ast_node_interactivity='all'", "get_ipython"),
         ("%run other.py", "get_ipython"),
+        # %config evaluates its value in the user's namespace: only literals.
+        ("%config InlineBackend.rc = __import__('os').environ", "get_ipython"),
+        ("%config InlineBackend.figure_format = 'png'; x = 1", "get_ipython"),
+        # IPython itself is the shell; only IPython.display is for displays.
+        ("import IPython.display", "IPython"),
+        ("from IPython.core.display import display", "IPython.core"),
+        ("from IPython import get_ipython", "IPython"),
+        # A module's other mappings are not matplotlib's style settings.
+        ("numpy.__dict__['allclose'] = f", "numpy.__dict__"),
+        ("np.rcParams = {}", "np.rcParams"),
         # The same name imported from something else is still a rebinding.
         ("import torch as np", "rebinds np"),
         ("from mylib import assert_close", "rebinds assert_close"),
@@ -186,6 +196,14 @@ def test_reaching_for_the_machinery_is_found(source, word):
         "%%time\nz = np.arange(10)\nprint(z.sum())",
         "%precision 3",
         "%%capture captured\nprint('quiet')",
+        # Plot settings, displays and help.
+        "import matplotlib\nmatplotlib.rcParams['figure.dpi'] = 80",
+        "%config InlineBackend.figure_format = 'retina'",
+        "%config InlineBackend.rc = {'figure.dpi': 80, 'font.size': 9}",
+        "from IPython.display import Markdown, display\ndisplay(Markdown('**x**'))",
+        "import IPython.display as show\nshow.display(1)",
+        "np.linalg.lstsq?",
+        "np.where??",
     ],
 )
 def test_ordinary_code_is_not_flagged(source):

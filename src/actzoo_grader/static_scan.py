@@ -108,14 +108,67 @@ COMPARISON_DUNDERS = frozenset(
 )
 
 
-#: IPython magics an honest notebook uses: plots, timing, printing. Their
-#: calls (``get_ipython().run_line_magic(...)``) are not flagged; the code
-#: that ``time`` and ``timeit`` run is read like the cell's own.
+#: IPython magics an honest notebook uses: plots, timing, printing, help
+#: (``np.where?`` is ``pinfo``). Their calls
+#: (``get_ipython().run_line_magic(...)``) are not flagged; the code that
+#: ``time`` and ``timeit`` run is read like the cell's own.
 SAFE_MAGICS = frozenset(
-    {"matplotlib", "time", "timeit", "precision", "pprint", "who", "whos", "capture"}
+    {
+        "matplotlib",
+        "time",
+        "timeit",
+        "precision",
+        "pprint",
+        "who",
+        "whos",
+        "capture",
+        "pinfo",
+        "pinfo2",
+    }
 )
 #: The magics among them that run code given as their argument or body.
 CODE_MAGICS = frozenset({"time", "timeit", "capture"})
+
+
+#: The one module of IPython a student's cell may import from: it holds
+#: ``display`` (which the kernel provides anyway), ``Markdown``, ``HTML``
+#: and the like, and no way to the shell.
+DISPLAY_MODULE = "IPython.display"
+
+
+def _plot_setting(text: str) -> bool:
+    """Return whether ``%config`` text only sets the inline backend, to a literal.
+
+    ``%config`` can change any configurable and evaluates its value in the
+    user's namespace; ``InlineBackend.figure_format = "retina"`` and the
+    like only change how figures are drawn.
+    """
+    try:
+        tree = ast.parse(text.strip())
+    except SyntaxError:
+        return False
+    statement = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+        return False
+    target = statement.targets[0]
+    if not (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "InlineBackend"
+    ):
+        return False
+    try:
+        ast.literal_eval(statement.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _display_import(node: ast.Import | ast.ImportFrom) -> bool:
+    """Return whether ``node`` binds only :data:`DISPLAY_MODULE` or its names."""
+    if isinstance(node, ast.ImportFrom):
+        return node.module == DISPLAY_MODULE and not node.level
+    return all(a.name == DISPLAY_MODULE and a.asname for a in node.names)
 
 
 def _magic_code(magic: str, text: str) -> str:
@@ -155,7 +208,13 @@ def _safe_magics(tree: ast.AST) -> tuple[set[int], list[str]]:
         if not values or len(values) != len(node.args):
             continue
         name = values[0]
-        if name not in SAFE_MAGICS:
+        plot_setting = (
+            name == "config"
+            and node.func.attr == "run_line_magic"
+            and len(values) == 2
+            and _plot_setting(str(values[1]))
+        )
+        if name not in SAFE_MAGICS and not plot_setting:
             continue
         calls.add(id(node.func.value))
         texts = [str(v) for v in values[1:]]
@@ -172,6 +231,20 @@ def python_source(source: str) -> str:
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager().transform_cell(source)
+
+
+def _style_setting(node: ast.AST) -> bool:
+    """Return whether ``node`` stores one of matplotlib's style settings.
+
+    ``matplotlib.rcParams["figure.dpi"] = 100`` (or ``plt.rcParams[...]``)
+    changes how figures are drawn, nothing the tests rely on.
+    """
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "rcParams"
+    )
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -322,7 +395,9 @@ def _findings(
             and id(node) not in magic_calls
         ):
             found.append(f"calls {node.func.id}()")
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and not _display_import(
+            node
+        ):
             names = (
                 [a.name for a in node.names]
                 if isinstance(node, ast.Import)
@@ -344,6 +419,8 @@ def _findings(
             )
             for target in targets:
                 for sub in ast.walk(target):
+                    if _style_setting(sub):
+                        continue
                     if isinstance(sub, (ast.Attribute, ast.Subscript)) and isinstance(
                         sub.ctx, (ast.Store, ast.Del)
                     ):
