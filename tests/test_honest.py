@@ -4,13 +4,19 @@ Students write the same function many ways: with ``np.where`` or masks,
 loops or vectorised code, helper functions and classes, their own imports
 and names, prints, plots, timings and extra cells. Each submission here
 is correct in its own style, and the grader must give it every point and
-report nothing. (Exercise 1; each submission differs from the course's
-answers in one or more cells.)
+report nothing. Each submission differs from the course's answers in one
+or more cells. Exercise 1's corpus is here, graded as the user running the
+tests and as an ordinary user; those of exercises 2, 3, 4 and 6 are in
+``tests/honest/`` and are graded as the user running the tests.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +24,13 @@ from actzoo_grader import sandbox
 from actzoo_grader.autograde import autograde
 from actzoo_grader.course import Course
 from actzoo_grader.executor import Guarded
+from actzoo_grader.grades import part_scores
+from tests import honest
 from tests import test_attacks as attacks
+from tests.honest import ex2 as honest_ex2
+from tests.honest import ex3 as honest_ex3
+from tests.honest import ex4 as honest_ex4
+from tests.honest import ex6 as honest_ex6
 from tests.users import give_to, run_as
 
 pytestmark = pytest.mark.slow
@@ -395,3 +407,121 @@ def test_honest_submissions_score_full_marks_with_no_detection(request, grader):
     short = {s: t for s, t in totals.items() if t != FULL}
     assert short == {}, short
     assert set(totals) == set(HONEST)
+
+
+# ------------------------------------------------- exercises 2, 3, 4 and 6
+#
+# Each exercise's corpus (tests/honest/exN.py) is graded in one batch, as
+# the user running the tests, with one deliberately wrong submission in it
+# so that the check can fail. Each submission is a test of its own, so that
+# a failure names it and the parts it lost.
+
+CORPORA = {c.ASSIGNMENT: c for c in (honest_ex2, honest_ex3, honest_ex4, honest_ex6)}
+#: Submissions graded at once: one per core.
+JOBS = os.cpu_count() or 1
+
+
+@dataclass
+class Graded:
+    """One exercise's batch: each student's parts, detections and failures."""
+
+    parts: dict[str, dict[str, tuple[float, float]]]
+    errors: dict[str, dict[str, str]]
+    detections: dict[str, list[str]]
+    failed: dict[str, str]
+
+
+def _errors(notebook: Path) -> dict[str, str]:
+    """Return ``{graded cell: its error's last line}`` of a graded notebook."""
+    if not notebook.is_file():
+        return {}
+    found: dict[str, str] = {}
+    for cell in json.loads(notebook.read_text())["cells"]:
+        gid = honest.grade_id(cell)
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found[str(gid)] = f"{out.get('ename')}: {out.get('evalue')}"[:300]
+    return found
+
+
+def _grade(assignment: str, root: Path) -> Graded:
+    corpus = CORPORA[assignment]
+    course = Course(root=root / "course")
+    wrong_name, wrong = corpus.WRONG
+    batch = {**corpus.HONEST, wrong_name: wrong}
+    for student, nb in batch.items():
+        folder = course.submitted(assignment, student)
+        folder.mkdir(parents=True)
+        (folder / f"{assignment}.ipynb").write_text(json.dumps(nb))
+    result = autograde(course, assignment, executor=Guarded(), jobs=JOBS)
+    parts: dict[str, dict[str, tuple[float, float]]] = {s: {} for s in batch}
+    for part in part_scores(course, assignment):
+        parts[part.student][part.part] = (part.score, part.max_score)
+    errors = {
+        s: _errors(course.autograded(assignment, s) / f"{assignment}.ipynb")
+        for s in batch
+    }
+    return Graded(parts, errors, result.detections, result.failed)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Return a function grading an exercise's batch once, on first use."""
+    why = sandbox.check()
+    if why:
+        pytest.skip(f"sandboxes cannot be made here: {why}")
+    done: dict[str, Graded] = {}
+
+    def grade(assignment: str) -> Graded:
+        if assignment not in done:
+            done[assignment] = _grade(assignment, tmp_path_factory.mktemp(assignment))
+        return done[assignment]
+
+    return grade
+
+
+def _cases():
+    for assignment, corpus in CORPORA.items():
+        for name in corpus.HONEST:
+            marks = []
+            if name in corpus.XFAIL:
+                marks.append(pytest.mark.xfail(strict=True, reason=corpus.XFAIL[name]))
+            yield pytest.param(assignment, name, id=f"{assignment}-{name}", marks=marks)
+
+
+@pytest.mark.parametrize("assignment", list(CORPORA))
+def test_each_exercise_has_twenty_honest_styles(assignment):
+    corpus = CORPORA[assignment]
+    # At least twenty that the grader must score in full today.
+    assert len(set(corpus.HONEST) - set(corpus.XFAIL)) >= 20
+    plain = honest.solved(assignment)["cells"]
+    same = [s for s, nb in corpus.HONEST.items() if nb["cells"] == plain]
+    assert same == ["as_given"]
+    assert set(corpus.XFAIL) <= set(corpus.HONEST)
+
+
+@pytest.mark.parametrize(("assignment", "student"), list(_cases()))
+def test_honest_style_scores_full_marks_with_no_detection(graded, assignment, student):
+    batch = graded(assignment)
+    assert student not in batch.failed, batch.failed.get(student)
+    assert batch.detections.get(student, []) == []
+    parts = batch.parts[student]
+    assert set(parts) == set(honest.points(assignment))
+    lost = {
+        part: f"{score:g} of {top:g}: {batch.errors[student].get(part, 'no error')}"
+        for part, (score, top) in parts.items()
+        if score != top
+    }
+    assert lost == {}
+
+
+@pytest.mark.parametrize("assignment", list(CORPORA))
+def test_a_wrong_answer_in_the_batch_loses_its_part(graded, assignment):
+    corpus = CORPORA[assignment]
+    batch = graded(assignment)
+    student = corpus.WRONG[0]
+    assert student not in batch.failed
+    parts = batch.parts[student]
+    lost = {part for part, (score, top) in parts.items() if score != top}
+    assert lost == corpus.WRONG_LOSES
+    assert sum(s for s, _ in parts.values()) < honest.full_marks(assignment)
