@@ -94,6 +94,21 @@ def test_forbidden_uses_are_found(fn, package):
         checks.assert_own_implementation(fn)
 
 
+def test_an_attribute_is_not_the_global_of_its_name():
+    """``math.erfc`` is not SciPy's ``erfc``, imported elsewhere under that name."""
+    import math
+
+    namespace = {"math": math, "np": np}
+    exec("from scipy.special import erfc\nfrom scipy.stats import norm", namespace)
+    exec(
+        "def own(x):\n    return math.erfc(x) + np.linalg.norm(x)\n"
+        "def theirs(x):\n    return [erfc(v) for v in x]\n",
+        namespace,
+    )
+    assert checks.forbidden_uses(namespace["own"]) == []
+    assert checks.forbidden_uses(namespace["theirs"]) == ["erfc (from scipy)"]
+
+
 def test_numpy_and_math_are_allowed():
     assert checks.forbidden_uses(numpy_only) == []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dis
 import inspect
 import sys
 import textwrap
@@ -58,8 +59,23 @@ def _imports_in(fn: Callable[..., Any]) -> list[str]:
     return [name for name in found if _root(name) in FORBIDDEN]
 
 
+#: The instructions that read a name from a function's globals (and, for
+#: code run at module level or in a class body, from its namespace).
+GLOBAL_READS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FROM_DICT_OR_GLOBALS"})
+
+
 def _code_names(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
+    """Return the global names ``code`` and the code nested in it read.
+
+    Only names read as globals count: an attribute (``math.erfc``, a
+    method ``x.norm()``) lives in ``co_names`` too, but it is not the
+    global of that name, which may be something else entirely.
+    """
+    names = {
+        instruction.argval
+        for instruction in dis.get_instructions(code)
+        if instruction.opname in GLOBAL_READS and isinstance(instruction.argval, str)
+    }
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _code_names(const)

@@ -355,13 +355,7 @@ HONEST = {
     ),
 }
 
-XFAIL = {
-    "scipy_erfc_check_beside_math_erfc": (
-        "checks.forbidden_uses takes every name in a function's co_names, "
-        "attribute names too, for a global: math.erfc reads as the global erfc "
-        "imported from scipy.special in another cell"
-    ),
-}
+XFAIL: dict[str, str] = {}
 
 WRONG = ("dropout_sign_wrong", _answered({"alpha_dropout": DROPOUT_SIGN_WRONG}))
 WRONG_LOSES = {"test_alpha_dropout"}
