@@ -17,7 +17,10 @@ collected course folder:
    command.
 
 It prints the seconds, submissions per minute and the ratios side by side,
-and checks that every way gives every student the same score.
+checks that every way gives every student the same score, and writes the
+seconds, with the machine and the date, to the section ``guard`` of
+``chapters/hands_on/data/grading_scale.json`` (:mod:`record`), which the
+grading-at-scale page reads.
 
 Run: ``.venv/bin/python benchmarks/bench_grading.py [--students 20]``.
 """
@@ -33,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import record
+
 from actzoo_grader.autograde import autograde, prepare
 from actzoo_grader.collect import collect_folder
 from actzoo_grader.course import REPO, Course, nbgrader_environment
@@ -46,6 +51,15 @@ from tests import users
 from tests.notebooks import with_answers
 
 ASSIGNMENT = "ex1_activations"
+#: The key of each way of grading in the written file, in the order run.
+KEYS = (
+    "plain",
+    "guarded_no_sandbox",
+    "sandboxed_1_job",
+    "sandboxed_2_jobs",
+    "user_no_sandbox",
+    "user_rootless",
+)
 
 
 def submissions(inbox: Path, count: int) -> None:
@@ -199,6 +213,16 @@ def main() -> None:
     print(f"every grader gave every student the same score: {same}")
     if not same:
         raise SystemExit("scores differ between graders")
+    path = record(
+        "guard",
+        {
+            "assignment": ASSIGNMENT,
+            "submissions": n,
+            "mix": "2 of 4 correct, 1 partly, 1 blank",
+            "seconds": {k: round(r[1], 2) for k, r in zip(KEYS, rows)},
+        },
+    )
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

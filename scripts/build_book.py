@@ -62,8 +62,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Inputs that change what executed pages show, besides their own cells.
-KEY_INPUTS = ("src", "requirements-lock.txt", "pyproject.toml")
+#: Inputs that change what executed pages show, besides their own cells:
+#: the package, the pins, and the data files pages read (the benchmarks'
+#: numbers that the grading-at-scale page shows).
+KEY_INPUTS = (
+    "src",
+    "requirements-lock.txt",
+    "pyproject.toml",
+    "chapters/hands_on/data",
+)
 KEY_FILE = "actzoo-source-key"
 #: The whole book as one PDF, inside the HTML site.
 PDF = Path("_static") / "activation-zoo.pdf"
@@ -83,7 +90,7 @@ KERNEL_THREADS = {
 
 
 def source_key(root: Path) -> str:
-    """Return a hash of everything under ``src/`` and the dependency pins."""
+    """Return a hash of everything under ``src/``, the pins and the pages' data."""
     digest = hashlib.sha256()
     for name in KEY_INPUTS:
         path = root / name

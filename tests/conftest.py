@@ -26,7 +26,7 @@ import pytest
 import yaml
 from hypothesis import settings
 
-from tests import users
+from tests import services, users
 
 # Property tests draw the same examples on every run (derandomised), so a
 # failure can be repeated and a green run means the same thing each time.
@@ -210,6 +210,24 @@ def ordinary_user():
         pytest.skip("bubblewrap is not installed")
     with users.ordinary_user() as entry:
         yield entry
+
+
+# ------------------------------------------------------------- servers
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """Yield a private PostgreSQL server (:func:`tests.services.postgresql`).
+
+    It holds an empty database ``actzoo`` (``postgres.url()``); a test that
+    needs a database of its own makes one (``postgres.create(name)``).
+    Without PostgreSQL the test skips, with the reason.
+    """
+    try:
+        with services.postgresql() as server:
+            yield server
+    except services.Unavailable as why:
+        pytest.skip(str(why))
 
 
 @pytest.fixture

@@ -515,6 +515,25 @@ def _submissions(
     }
 
 
+def write_batch(course: Path, submissions: dict[str, tuple[object, float]]) -> None:
+    """Write each of ``submissions`` (:func:`_submissions`) into ``course``."""
+    for student, (nb, _) in submissions.items():
+        folder = course / "submitted" / student / ASSIGNMENT
+        if nb == "renamed":
+            folder.mkdir(parents=True)
+            (folder / "my_activations.ipynb").write_text(json.dumps(solved()))
+        elif nb == "missing":
+            folder.mkdir(parents=True)
+            (folder / "notes.txt").write_text("I forgot the notebook\n")
+        elif isinstance(nb, WithFiles):
+            nb.write(folder)
+        elif isinstance(nb, Linked):
+            nb.write(folder, course)
+        else:
+            assert isinstance(nb, (dict, str)), nb
+            _write(folder, nb)
+
+
 def _digest(folder: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
@@ -581,20 +600,7 @@ def batch(request, tmp_path_factory):
     home = Path(grader.pw_dir) if grader else Path.home()
     submissions = _submissions(listener.getsockname()[1], course.root, home)
     submitted = course.root / "submitted"
-    for student, (nb, _) in submissions.items():
-        folder = submitted / student / ASSIGNMENT
-        if nb == "renamed":
-            folder.mkdir(parents=True)
-            (folder / "my_activations.ipynb").write_text(json.dumps(solved()))
-        elif nb == "missing":
-            folder.mkdir(parents=True)
-            (folder / "notes.txt").write_text("I forgot the notebook\n")
-        elif isinstance(nb, WithFiles):
-            nb.write(folder)
-        elif isinstance(nb, Linked):
-            nb.write(folder, course.root)
-        else:
-            _write(folder, nb)
+    write_batch(course.root, submissions)
     home_startup = home / ".ipython" / "profile_default" / "startup"
     before = {
         "solutions": _digest(REPO / "solutions"),

@@ -41,6 +41,15 @@ def test_source_key_tracks_src_and_pins_but_not_caches(tmp_path):
     assert changed != key
     (tmp_path / "requirements-lock.txt").write_text("numpy==2.1\n")
     assert bb.source_key(tmp_path) not in (key, changed)
+    # The numbers a page reads from a data file are inputs too.
+    pinned = bb.source_key(tmp_path)
+    data = tmp_path / "chapters" / "hands_on" / "data" / "grading_scale.json"
+    data.parent.mkdir(parents=True)
+    data.write_text('{"seconds": 1.0}\n')
+    measured = bb.source_key(tmp_path)
+    assert measured != pinned
+    data.write_text('{"seconds": 2.0}\n')
+    assert bb.source_key(tmp_path) not in (pinned, measured)
 
 
 MINI_CONFIG = """\

@@ -2,8 +2,9 @@
 
 The gradebook is SQLite in the course folder unless ``--db`` (or the
 ``ACTZOO_DB`` environment variable) gives another SQLAlchemy URL. Here a
-private PostgreSQL server is started for the test (its own data folder,
-port and socket, run by an ordinary user because PostgreSQL refuses root),
+private PostgreSQL server is started for the tests (``postgres`` of
+conftest: its own data folder, port and socket, run by an ordinary user
+because PostgreSQL refuses root),
 a correct and a blank submission are graded into it, and the scores are
 read back from PostgreSQL itself, by ``grades`` and by ``summary``.
 """
@@ -11,15 +12,9 @@ read back from PostgreSQL itself, by ``grades`` and by ``summary``.
 from __future__ import annotations
 
 import csv
-import glob
 import os
-import pwd
-import shutil
 import socket
 import subprocess
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -28,9 +23,6 @@ from actzoo_grader.course import REPO, Course
 from tests import test_attacks as attacks
 
 ASSIGNMENT, FULL = attacks.ASSIGNMENT, attacks.FULL
-
-#: Who runs the server when the test runs as root (Debian's package makes it).
-SERVER_USER = "postgres"
 
 SCORES_SQL = """
 SELECT sa.student_id, SUM(COALESCE(g.manual_score, g.auto_score, 0))
@@ -118,79 +110,14 @@ def test_make_passes_the_database():
     assert "actzoo_grader" in plain and "--db" not in plain
 
 
-def _bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """Yield the URL of a private PostgreSQL server, stopped and removed after."""
-    pg = _bin()
-    if pg is None:
-        pytest.skip("PostgreSQL is not installed (scripts/install_postgresql.sh)")
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            user = pwd.getpwnam(SERVER_USER)
-        except KeyError:
-            pytest.skip(f"PostgreSQL refuses root and there is no {SERVER_USER} user")
-        runuser = shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin")
-        if runuser is None:
-            pytest.skip("PostgreSQL refuses root and there is no runuser")
-        as_user = [runuser, "-u", SERVER_USER, "--"]
-    folder = Path(tempfile.mkdtemp(prefix="actzoo-pg-"))
-    data = folder / "data"
-    if as_user:
-        os.chown(folder, user.pw_uid, user.pw_gid)
-    port = _free_port()
-
-    def run(*command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*as_user, *command], capture_output=True, text=True, timeout=120
-        )
-
-    try:
-        made = run(
-            str(pg / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"
-        )
-        if made.returncode != 0:
-            pytest.skip(f"initdb failed: {made.stderr.strip()[-300:]}")
-        options = f"-k {folder} -p {port} -c listen_addresses=''"
-        log = str(folder / "server.log")
-        up = run(
-            str(pg / "pg_ctl"), "-D", str(data), "-l", log, "-o", options, "-w", "start"
-        )
-        if up.returncode != 0:
-            pytest.skip(f"PostgreSQL did not start: {up.stdout + up.stderr}"[-400:])
-        made = run(
-            str(pg / "createdb"), "-h", str(folder), "-p", str(port), "-U",
-            "postgres", "actzoo",
-        )  # fmt: skip
-        assert made.returncode == 0, made.stderr
-        yield f"postgresql://postgres@/actzoo?host={folder}&port={port}"
-    finally:
-        if (data / "postmaster.pid").exists():
-            run(str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 @pytest.mark.slow
-def test_a_batch_is_graded_into_postgresql(server, tmp_path):
+def test_a_batch_is_graded_into_postgresql(postgres, tmp_path):
     why = sandbox.check()
     if why:
         pytest.skip(f"sandboxes cannot be made here: {why}")
     from sqlalchemy import create_engine, text
 
+    server = postgres.url()
     root = tmp_path / "course"
     attacks._write(root / "submitted" / "ana" / ASSIGNMENT, attacks.solved())
     attacks._write(root / "submitted" / "ben" / ASSIGNMENT, attacks.blank())

@@ -9,8 +9,9 @@ The steps, each a module named for what it does:
   from a folder laid out as ``<student>/<assignment>/<notebook>.ipynb`` or
   from the zip of files a learning management system exports;
 * :mod:`actzoo_grader.autograde` runs the hidden tests, through an
-  executor from :mod:`actzoo_grader.executor` that decides where student
-  code runs;
+  executor from :mod:`actzoo_grader.executor` that decides how student
+  code runs, on this machine or on the workers of a Dask scheduler
+  (:mod:`actzoo_grader.cluster`);
 * :mod:`actzoo_grader.grades` exports the scores as CSV;
 * :mod:`actzoo_grader.feedback` writes one HTML page per student and
   notebook with the scores and the test messages, never the hidden tests'

@@ -8,7 +8,8 @@ Steps, in the order of a term:
 ``collect``    copy submissions into the course folder, from a folder
                ``<student>/<assignment>/<notebook>.ipynb`` or an LMS zip
 ``autograde``  run the hidden tests on the collected submissions, each in
-               a sandbox, ``--jobs N`` at once
+               a sandbox, ``--jobs N`` at once here, or on the workers of
+               a Dask scheduler (``--scheduler tcp://HOST:PORT``)
 ``grades``     write ``grades.csv`` and ``parts.csv`` (``--format canvas`` or
                ``moodle``: also the file that LMS's gradebook imports)
 ``feedback``   write one HTML page per student and notebook
@@ -33,6 +34,7 @@ from typing import TextIO
 
 from actzoo_grader import sandbox
 from actzoo_grader.autograde import Interrupted
+from actzoo_grader.cluster import TIMEOUT
 from actzoo_grader.course import REPO, Course, manifest_module
 from actzoo_grader.gradebook import GradingError, backup_gradebook, check_gradebook
 from actzoo_grader.sandbox import Limits
@@ -70,6 +72,21 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
     from actzoo_grader.executor import Executor, Guarded, LocalKernel
 
     executor: Executor
+    if args.scheduler is not None:
+        if args.plain:
+            raise GradingError(
+                "--plain is nbgrader's own execution on this machine; it "
+                "cannot go to a Dask scheduler: drop one of them"
+            )
+        if args.jobs is not None:
+            raise GradingError(
+                "--jobs is for this machine; with --scheduler the workers' "
+                "threads decide how many run at once: drop --jobs"
+            )
+        from actzoo_grader.cluster import Scheduler
+
+        with Scheduler(args.scheduler, args.scheduler_timeout) as engine:
+            say(f"engine: {engine.describe()}")
     if args.plain:
         executor = LocalKernel(timeout=args.timeout)
         say(
@@ -92,6 +109,11 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
                 "solutions/ included. Tampering with the tests is still "
                 "detected.",
                 file=sys.stderr,
+            )
+        elif args.scheduler is not None:
+            say(
+                "sandbox: each worker's own, rootless where the worker is not "
+                'root; each report says which ("isolation")'
             )
         elif not sandbox.check():
             # What the grader can do here, measured before anything runs.
@@ -120,7 +142,15 @@ def _autograde(course: Course, args: argparse.Namespace) -> int:
     status = 0
     for name in (n for n in names if waiting[n]):
         try:
-            result = autograde(course, name, args.students, executor, jobs=args.jobs)
+            result = autograde(
+                course,
+                name,
+                args.students,
+                executor,
+                jobs=1 if args.jobs is None else args.jobs,
+                scheduler=args.scheduler,
+                scheduler_timeout=args.scheduler_timeout,
+            )
         except SandboxUnavailable as exc:
             say(f"actzoo_grader: cannot make sandboxes: {exc}.", file=sys.stderr)
             say(
@@ -226,8 +256,21 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs",
         "-j",
         type=int,
-        default=1,
-        help="submissions graded at once (default 1)",
+        help="submissions graded at once on this machine (default 1)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the submissions on the workers of the Dask scheduler at "
+        "ADDRESS (tcp://HOST:PORT or tls://HOST:PORT); this machine stores "
+        "them in the gradebook",
+    )
+    p.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds to wait for the scheduler to answer (default {TIMEOUT:g})",
     )
     p.add_argument(
         "--timeout",

@@ -3,16 +3,21 @@
 Grading runs in two stages, so that many submissions can run at once and
 still land in one gradebook exactly as if graded one at a time:
 
-1. **Run** (in parallel, ``jobs`` worker processes). Each submission's
-   notebook is rebuilt on the release with the hidden tests put back
-   (:func:`actzoo_grader.rebuild.sanitize`), then executed under guard in a
-   sandbox (:func:`actzoo_grader.run.run_notebook`). Workers never touch the
-   gradebook; each writes the executed notebook and a JSON report to a
-   staging folder of the course.
+1. **Run** (in parallel: ``jobs`` worker processes of this machine, or the
+   workers of a Dask scheduler on other machines, :mod:`actzoo_grader.cluster`).
+   This process packs each submission's files and what its run needs as
+   plain data (:func:`pack_submission`); a worker rebuilds each notebook
+   on the release with the hidden tests put back
+   (:func:`actzoo_grader.rebuild.sanitize`), executes it under guard in a
+   sandbox (:func:`actzoo_grader.run.run_notebook`) and answers with the
+   executed notebooks and a report as JSON text (:func:`run_packed`).
+   Workers never touch the course folder or the gradebook.
 2. **Store** (in this process, one submission at a time, as runs finish).
-   nbgrader's own ``Autograde`` converter reads the executed notebook
-   instead of executing anything, scores every graded cell, applies late
-   penalties and writes the gradebook and ``autograded/``.
+   The answer is unpacked into a staging folder of the course
+   (:func:`unpack_run`); nbgrader's own ``Autograde`` converter reads the
+   executed notebook instead of executing anything, scores every graded
+   cell, applies late penalties and writes the gradebook and
+   ``autograded/``.
 
 A submission that cannot be read or run is reported and scores 0; the
 batch goes on.
@@ -20,25 +25,33 @@ batch goes on.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import dataclasses
+import functools
 import glob
+import hashlib
+import io
 import json
 import multiprocessing
 import os
 import shutil
+import socket
 import stat
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from actzoo_grader import sandbox
+from actzoo_grader import cluster, sandbox
 from actzoo_grader.collect import MAX_NOTEBOOK_BYTES
 from actzoo_grader.course import Course, nbgrader_environment
 from actzoo_grader.executor import Executor, Guarded, LocalKernel
@@ -62,6 +75,9 @@ class AutogradeResult:
     seconds: dict[str, float] = field(default_factory=dict)
     detections: dict[str, list[str]] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    #: Seconds this process took to store each run (stage 2): its gradebook
+    #: writes, one submission at a time.
+    store_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _course_row(gradebook: Any, db_url: str, course_id: object) -> None:
@@ -161,27 +177,60 @@ def source_cells(course: Course, assignment: str) -> dict[str, dict[str, str]]:
 
 
 # ------------------------------------------------------------ stage 1: run
+#
+# A run is a function of plain data, so that it can run anywhere: on a
+# worker process of this machine, or on a Dask worker that sees no course
+# folder. The coordinator packs a submission (pack_submission: its files
+# as bytes, the release, the hidden tests, the limits), a worker runs it
+# (run_packed) and answers with JSON text, never a pickled object, and the
+# coordinator unpacks that into its staging folder (unpack_run).
 
 
 @dataclass(frozen=True)
-class _Task:
-    course: Course
-    work_root: Path
-    assignment: str
-    student: str
+class _Plan:
+    """What every submission of one batch is run with, as plain data."""
+
     notebooks: tuple[str, ...]
+    releases: dict[str, str]
     sources: dict[str, dict[str, str]]
-    executor: Guarded
+    limits: dict[str, int]
+    sandboxed: bool
+    #: The digest of the grader the workers must run, or None: the
+    #: processes of this machine run this machine's grader.
+    grader: str | None
 
 
-#: The sandbox user id this worker holds for its lifetime (sandboxed runs).
-_LEASE: sandbox.UidLease | None = None
+def _plan(
+    course: Course, assignment: str, executor: Guarded, remote: bool = False
+) -> _Plan:
+    notebooks = tuple(course.notebooks(assignment))
+    released = course.released(assignment)
+    return _Plan(
+        notebooks=notebooks,
+        releases={
+            name: (released / f"{name}.ipynb").read_text(encoding="utf-8")
+            for name in notebooks
+        },
+        sources=source_cells(course, assignment),
+        limits=dataclasses.asdict(executor.limits),
+        sandboxed=executor.sandboxed,
+        grader=grader_digest() if remote else None,
+    )
 
 
-def _init_worker(sandboxed: bool) -> None:
-    global _LEASE
-    if sandboxed and os.geteuid() == 0:
-        _LEASE = sandbox.UidLease.claim()
+def grader_digest() -> str:
+    """Return a digest of this grader's code, which every worker must share.
+
+    A Dask worker with another version of the grader could judge the same
+    notebook otherwise; its runs are refused (and tried elsewhere). The
+    coordinator reads its files for every batch; a worker once, when it
+    first runs a submission (:func:`_loaded_digest`), so that a worker
+    that kept running an older grader is caught.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _cannot_read(path: Path, links: list[Path]) -> str | None:
@@ -199,97 +248,239 @@ def _cannot_read(path: Path, links: list[Path]) -> str | None:
     return None
 
 
-def run_submission(task: _Task) -> dict[str, Any]:
-    """Return the report of running one student's notebooks (stage 1)."""
-    executor = task.executor
-    uid: int | None = None
-    if executor.sandboxed:
-        # Root gives each job a user id of its own; an ordinary grader's
-        # sandbox runs as the grader, in a user namespace of its own.
-        uid = _LEASE.uid if _LEASE is not None else os.geteuid()
-    folder = task.course.submitted(task.assignment, task.student)
-    out = task.course.staging(task.assignment) / task.student
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    report: dict[str, Any] = {
-        "student": task.student,
-        "notebooks": {},
+def pack_submission(
+    course: Course, assignment: str, student: str, plan: _Plan
+) -> dict[str, Any]:
+    """Return one student's submission and what its run needs, as plain data.
+
+    Links are never followed or read: a notebook that is a link, or a
+    submission folder that is one, is reported instead. Files beside the
+    notebooks travel as bytes, by their path in the submission's folder.
+    """
+    payload: dict[str, Any] = {
+        "grader": plan.grader,
+        "notebooks": list(plan.notebooks),
+        "releases": plan.releases,
+        "hidden": plan.sources,
+        "limits": plan.limits,
+        "sandboxed": plan.sandboxed,
+        "refused": None,
         "notes": [],
-        "isolation": sandbox.isolation(uid),
+        "submitted": {},
+        "unread": {},
+        "files": {},
     }
-    refused = linked_folder(task.course, task.assignment, task.student)
+    refused = linked_folder(course, assignment, student)
     if refused:
-        report["notes"].append(refused)
-        return report
+        payload["refused"] = refused
+        return payload
+    folder = course.submitted(assignment, student)
     links = links_in(folder)
-    report["notes"] += [
+    payload["notes"] += [
         f"{p.relative_to(folder)} is a link: it was not followed or read" for p in links
     ]
     present = sorted(p.stem for p in folder.glob("*.ipynb") if p not in links)
-    for name in sorted(set(present) - set(task.notebooks)):
-        report["notes"].append(
+    for name in sorted(set(present) - set(plan.notebooks)):
+        payload["notes"].append(
             f"{name}.ipynb is not a notebook of this assignment and was not "
-            f"graded (expected {', '.join(n + '.ipynb' for n in task.notebooks)})"
+            f"graded (expected {', '.join(n + '.ipynb' for n in plan.notebooks)})"
         )
-    for name in task.notebooks:
+    for name in plan.notebooks:
         path = folder / f"{name}.ipynb"
         why = _cannot_read(path, links)
         if why is None:
+            payload["submitted"][name] = path.read_bytes()
+        else:
+            payload["unread"][name] = why
+    for dirpath, _, filenames in os.walk(folder):
+        for filename in filenames:
+            path = Path(dirpath, filename)
+            if path.suffix != ".ipynb" and stat.S_ISREG(path.lstat().st_mode):
+                relative = path.relative_to(folder).as_posix()
+                payload["files"][relative] = path.read_bytes()
+    return payload
+
+
+#: The sandbox user id each thread of this process holds (root's sandboxes).
+_LEASES = threading.local()
+
+
+def _sandbox_uid() -> int:
+    """Return the user id this thread's sandboxes run as.
+
+    Root gives each job a user id of its own, held for the life of the
+    thread; an ordinary grader's sandbox runs as the grader, in a user
+    namespace of its own.
+    """
+    if os.geteuid() != 0:
+        return os.geteuid()
+    lease = getattr(_LEASES, "lease", None)
+    if lease is None:
+        lease = _LEASES.lease = sandbox.UidLease.claim()
+    return lease.uid
+
+
+@functools.cache
+def _loaded_digest() -> str:
+    """Return this process's grader digest, read when it was first asked."""
+    return grader_digest()
+
+
+@functools.cache
+def _why_no_sandbox() -> str | None:
+    """Return why this machine cannot make sandboxes (asked once), or None."""
+    return sandbox.check()
+
+
+def _worker_name() -> str:
+    """Return the machine's name, and the Dask worker's address on one."""
+    name = socket.gethostname()
+    try:
+        from distributed import get_worker
+
+        return f"{name} {get_worker().address}"
+    except (ImportError, ValueError):
+        return name
+
+
+def run_packed(payload: dict[str, Any]) -> str:
+    """Return, as JSON text, the run of one packed submission (stage 1).
+
+    It reads nothing of the course folder: everything comes in
+    ``payload`` (:func:`pack_submission`). What goes wrong in the grader is
+    raised as a plain ``RuntimeError`` naming this machine, so that a Dask
+    scheduler can try the run again elsewhere.
+    """
+    try:
+        return json.dumps(_run_packed(payload))
+    except Exception as exc:
+        raise RuntimeError(
+            f"on {socket.gethostname()}: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _safe_relative(name: str) -> PurePosixPath:
+    """Return ``name`` as a path inside a folder; raise ValueError if it leaves it."""
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise ValueError(f"a file of the submission has an unsafe path: {name!r}")
+    return path
+
+
+def _run_packed(payload: dict[str, Any]) -> dict[str, Any]:
+    wanted = payload.get("grader")
+    if wanted is not None and wanted != _loaded_digest():
+        raise RuntimeError(
+            "this worker's grader differs from the coordinator's: install "
+            "the same commit of the course on every worker"
+        )
+    limits = sandbox.Limits(**payload["limits"])
+    uid: int | None = None
+    if payload["sandboxed"]:
+        why = _why_no_sandbox()
+        if why:
+            raise RuntimeError(f"cannot make sandboxes here: {why}")
+        uid = _sandbox_uid()
+    report: dict[str, Any] = {
+        "notebooks": {},
+        "notes": list(payload["notes"]),
+        "isolation": sandbox.isolation(uid),
+        "worker": _worker_name(),
+    }
+    executed: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    answer = {"report": report, "executed": executed, "errors": errors}
+    if payload["refused"]:
+        report["notes"].append(payload["refused"])
+        return answer
+    work_root = Path(tempfile.mkdtemp(prefix="actzoo-grade-"))
+    try:
+        for name in payload["notebooks"]:
+            why = payload["unread"].get(name)
+            if why is None:
+                try:
+                    text = payload["submitted"][name].decode("utf-8")
+                    submitted = read_notebook(io.StringIO(text))
+                except Exception as exc:
+                    why = (
+                        f"{name}.ipynb cannot be read as a notebook: "
+                        f"{type(exc).__name__}: {str(exc)[:200]}"
+                    )
+            if why is not None:
+                report["notes"].append(why + "; it scores 0")
+                errors[name] = why
+                continue
+            release = read_notebook(io.StringIO(payload["releases"][name]))
+            clean, findings = sanitize(submitted, release)
+            hidden = payload["hidden"].get(name, {})
+            for cell in clean.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if role(cell) in ("test", "given") and gid in hidden:
+                    cell.source = hidden[gid]
+            sources = [
+                c.source
+                for c in clean.cells
+                if c.cell_type == "code" and role(c) in ("given", "test")
+            ]
+            workdir = sandbox.make_workdir(work_root, uid, f"w{os.getpid()}")
             try:
-                submitted = read_notebook(path)
-            except Exception as exc:
-                why = (
-                    f"{name}.ipynb cannot be read as a notebook: "
-                    f"{type(exc).__name__}: {str(exc)[:200]}"
-                )
-        if why is not None:
-            report["notes"].append(why + "; it scores 0")
-            (out / f"{name}.error").write_text(why)
-            continue
-        release = read_notebook(task.course.released(task.assignment) / f"{name}.ipynb")
-        clean, findings = sanitize(submitted, release)
-        hidden = task.sources.get(name, {})
-        for cell in clean.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if role(cell) in ("test", "given") and gid in hidden:
-                cell.source = hidden[gid]
-        sources = [
-            c.source
-            for c in clean.cells
-            if c.cell_type == "code" and role(c) in ("given", "test")
-        ]
-        workdir = sandbox.make_workdir(task.work_root, uid, f"w{os.getpid()}")
-        try:
-            for extra in folder.rglob("*"):
-                if (
-                    extra.is_file()
-                    and not extra.is_symlink()
-                    and extra.suffix != ".ipynb"
-                ):
-                    target = workdir / extra.relative_to(folder)
+                for relative, data in payload["files"].items():
+                    target = workdir / _safe_relative(relative)
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(extra, target)
-            if uid is not None:
-                for p in workdir.rglob("*"):
-                    os.chown(p, uid, uid)
-            run = run_notebook(
-                clean,
-                workdir,
-                uid=uid,
-                limits=executor.limits,
-                modules=imported_modules(sources),
-                findings=findings,
-            ).as_dict()
-        finally:
-            sandbox.remove_tree(workdir)
-        for cell in clean.cells:
-            cell.metadata.pop(KEY, None)
-        nbformat.write(clean, out / f"{name}.ipynb")
-        report["notebooks"][name] = run
-        if run.get("failure"):
-            report["failed"] = f"{name}.ipynb: {run['failure']}"
-    return report
+                    target.write_bytes(data)
+                if uid is not None:
+                    for p in workdir.rglob("*"):
+                        os.chown(p, uid, uid)
+                run = run_notebook(
+                    clean,
+                    workdir,
+                    uid=uid,
+                    limits=limits,
+                    modules=imported_modules(sources),
+                    findings=findings,
+                ).as_dict()
+            finally:
+                sandbox.remove_tree(workdir)
+            for cell in clean.cells:
+                cell.metadata.pop(KEY, None)
+            executed[name] = nbformat.writes(clean)
+            report["notebooks"][name] = run
+            if run.get("failure"):
+                report["failed"] = f"{name}.ipynb: {run['failure']}"
+    finally:
+        shutil.rmtree(work_root, ignore_errors=True)
+    return answer
+
+
+def unpack_run(
+    text: str, student: str, notebooks: tuple[str, ...], staging: Path
+) -> dict[str, Any]:
+    """Return the report of a worker's answer, its notebooks put in ``staging``.
+
+    ``text`` is :func:`run_packed`'s JSON; only the assignment's notebooks
+    are taken from it, each under its own name in ``staging/<student>``.
+    Raises ValueError if it is not such an answer.
+    """
+    data = json.loads(text)
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("report"), dict)
+        and isinstance(data.get("executed"), dict)
+        and isinstance(data.get("errors"), dict)
+    ):
+        raise ValueError("the worker's answer is not a run's report")
+    out = staging / student
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name in notebooks:
+        executed, error = data["executed"].get(name), data["errors"].get(name)
+        if isinstance(executed, str):
+            (out / f"{name}.ipynb").write_text(executed, encoding="utf-8")
+        elif isinstance(error, str):
+            (out / f"{name}.error").write_text(error, encoding="utf-8")
+    report = {k: v for k, v in data["report"].items() if k != "student"}
+    return {"student": student, **report}
 
 
 # ------------------------------------------------------------ stage 2: store
@@ -461,13 +652,19 @@ def _detections(report: dict[str, Any]) -> list[str]:
 
 
 class Progress:
-    """A one-line progress bar: counts, failures, time left."""
+    """A one-line progress bar: counts, failures, time left (and a dashboard)."""
 
     def __init__(
-        self, total: int, label: str, stream: TextIO | None = None, width: int = 28
+        self,
+        total: int,
+        label: str,
+        stream: TextIO | None = None,
+        width: int = 28,
+        dashboard: str | None = None,
     ) -> None:
         self.total, self.label, self.width = total, label, width
         self.stream = stream if stream is not None else sys.stderr
+        self.dashboard = dashboard
         self.done = self.failed = self.flagged = 0
         self.start = time.monotonic()
         self.tty = getattr(self.stream, "isatty", lambda: False)()
@@ -486,6 +683,8 @@ class Progress:
             f"{self.failed} failed, {self.flagged} flagged, "
             f"{elapsed:.0f} s, ~{left:.0f} s left"
         )
+        if self.dashboard:
+            line += f", dashboard {self.dashboard}"
         line = inert(line)
         if self.tty:
             end = "\n" if self.done == self.total else ""
@@ -502,6 +701,8 @@ def autograde(
     executor: Executor | None = None,
     jobs: int = 1,
     progress: TextIO | None = None,
+    scheduler: str | None = None,
+    scheduler_timeout: float = cluster.TIMEOUT,
 ) -> AutogradeResult:
     """Return the outcome of autograding ``assignment`` for ``students``.
 
@@ -517,30 +718,54 @@ def autograde(
         :class:`actzoo_grader.executor.Guarded` (the default) or plain nbgrader
         execution, :class:`actzoo_grader.executor.LocalKernel`.
     jobs
-        Submissions run at once (guarded executor only).
+        Submissions run at once on this machine (guarded executor, no
+        ``scheduler``).
     progress
         Where the progress bar goes; standard error when None.
+    scheduler
+        The address of a Dask scheduler (``tcp://HOST:PORT``): its workers
+        run the submissions, each in its own sandbox, and this process
+        stores them (:mod:`actzoo_grader.cluster`). None runs them here,
+        ``jobs`` at once.
+    scheduler_timeout
+        Seconds to wait for the scheduler to answer.
 
     Raises
     ------
     SandboxUnavailable
-        If the executor wants sandboxes and this machine cannot make them.
+        If the executor wants sandboxes here and this machine cannot make them.
+    GradingError
+        If ``scheduler`` is given and cannot be reached, or Dask is missing.
     """
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     if executor is None:
         executor = Guarded()
-    if isinstance(executor, Guarded) and executor.sandboxed:
+    if scheduler is not None and isinstance(executor, LocalKernel):
+        raise ValueError(
+            "plain nbgrader execution runs on this machine only: it cannot "
+            "use a Dask scheduler"
+        )
+    if scheduler is None and isinstance(executor, Guarded) and executor.sandboxed:
         why = sandbox.check()
         if why:
             raise SandboxUnavailable(why)
     start = time.monotonic()
-    prepare(course, assignment)
-    names = students or submitted_students(course, assignment)
-    if isinstance(executor, LocalKernel):
-        result = _plain(course, assignment, names, executor)
-    else:
-        result = _guarded(course, assignment, names, executor, jobs, progress)
+    # The scheduler is reached before anything is written.
+    with contextlib.ExitStack() as stack:
+        engine = None
+        if scheduler is not None:
+            engine = stack.enter_context(
+                cluster.Scheduler(scheduler, scheduler_timeout)
+            )
+        prepare(course, assignment)
+        names = students or submitted_students(course, assignment)
+        if isinstance(executor, LocalKernel):
+            result = _plain(course, assignment, names, executor)
+        else:
+            result = _guarded(
+                course, assignment, names, executor, jobs, progress, engine
+            )
     result.wall_seconds = time.monotonic() - start
     return result
 
@@ -577,58 +802,80 @@ def _guarded(
     executor: Guarded,
     jobs: int,
     progress: TextIO | None,
+    engine: cluster.Scheduler | None = None,
 ) -> AutogradeResult:
+    """Run the submissions on ``jobs`` processes here, or on ``engine``'s workers.
+
+    Either way the runs go through a ``concurrent.futures`` executor, and
+    this process stores each finished one, one at a time.
+    """
     result = AutogradeResult(assignment)
     staging = course.staging(assignment)
     course.reports(assignment).mkdir(parents=True, exist_ok=True)
-    notebooks = tuple(course.notebooks(assignment))
-    sources = source_cells(course, assignment)
-    work_root = Path(tempfile.mkdtemp(prefix="actzoo-grade-"))
-    bar = Progress(len(names), assignment, progress)
-    context = multiprocessing.get_context("spawn")
-    tasks = {
-        student: _Task(
-            course,
-            work_root,
-            assignment,
-            student,
-            notebooks,
-            sources,
-            executor,
+    plan = _plan(course, assignment, executor, remote=engine is not None)
+    pool: concurrent.futures.Executor
+    if engine is None:
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
         )
-        for student in names
-    }
-    try:
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(executor.sandboxed,),
-        ) as pool:
-            begun = {
-                pool.submit(run_submission, task): student
-                for student, task in tasks.items()
-            }
+
+        def slots() -> int:
+            return jobs
+
+        bar = Progress(len(names), assignment, progress)
+    else:
+        pool = engine.executor()
+        slots = engine.threads
+        bar = Progress(len(names), assignment, progress, dashboard=engine.dashboard())
+    waiting = iter(names)
+    running: dict[concurrent.futures.Future, str] = {}
+
+    def finish(student: str, report: dict[str, Any]) -> None:
+        _store_one(course, assignment, student, staging, report, result)
+        ok = student not in result.failed
+        bar.update(student, ok, bool(result.detections[student]))
+
+    def top_up() -> None:
+        # Two runs per slot are in flight at most; the rest of the batch
+        # waits here, not yet read, however large it is.
+        while len(running) < 2 * max(slots(), 1):
+            student = next(waiting, None)
+            if student is None:
+                return
             try:
-                done = as_completed(begun)
-                for future in done:
-                    student = begun[future]
-                    report = _outcome(future, student)
-                    _store_one(course, assignment, student, staging, report, result)
-                    bar.update(
-                        student,
-                        student not in result.failed,
-                        bool(result.detections[student]),
+                payload = pack_submission(course, assignment, student, plan)
+            except OSError as exc:
+                finish(student, _failed(student, exc))
+                continue
+            running[pool.submit(run_packed, payload)] = student
+
+    try:
+        with pool:
+            try:
+                top_up()
+                while running:
+                    done, _ = concurrent.futures.wait(
+                        running, return_when=concurrent.futures.FIRST_COMPLETED
                     )
+                    for future in sorted(done, key=running.__getitem__):
+                        student = running.pop(future)
+                        finish(
+                            student,
+                            _outcome(future, student, plan.notebooks, staging),
+                        )
+                    top_up()
             except KeyboardInterrupt:
-                # Stop: no new submission starts, and the running ones end
-                # with their workers (each sandbox dies with its parent).
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()
-                pool.shutdown(wait=True, cancel_futures=True)
+                # Stop: no new submission starts. Here the running ones end
+                # with their processes (each sandbox dies with its parent);
+                # a scheduler cancels what it has not finished.
+                if isinstance(pool, ProcessPoolExecutor):
+                    for process in list(getattr(pool, "_processes", {}).values()):
+                        process.terminate()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                else:
+                    pool.shutdown(wait=False)
                 raise Interrupted(len(result.graded) + len(result.failed)) from None
     finally:
-        shutil.rmtree(work_root, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
     result.graded.sort()
     return result
@@ -642,13 +889,26 @@ class Interrupted(Exception):
         self.stored = stored
 
 
-def _outcome(future: Any, student: str) -> dict[str, Any]:
+def _failed(student: str, exc: BaseException) -> dict[str, Any]:
+    """Return the report of a run the grader could not make, with the reason."""
+    lines = str(exc).strip().splitlines()
+    why = f"the grader could not run it: {type(exc).__name__}"
+    if lines:
+        why += f": {lines[0][:300]}"
+    return {"student": student, "notebooks": {}, "notes": [], "failed": why}
+
+
+def _outcome(
+    future: concurrent.futures.Future,
+    student: str,
+    notebooks: tuple[str, ...],
+    staging: Path,
+) -> dict[str, Any]:
     """Return a finished run's report; a run that raised is a failed one."""
     try:
-        return future.result()
+        return unpack_run(future.result(), student, notebooks, staging)
     except Exception as exc:
-        why = f"the grader could not run it: {type(exc).__name__}: {exc}"
-        return {"student": student, "notebooks": {}, "notes": [], "failed": why}
+        return _failed(student, exc)
 
 
 def _store_one(
@@ -677,10 +937,10 @@ def _store_one(
     else:
         result.graded.append(student)
     result.detections[student] = _detections(report)
+    stored = time.perf_counter() - began
+    result.store_seconds[student] = stored
     # The submission's own time: its runs and its storing, not the time it
     # waited for a free job.
-    result.seconds[student] = (
-        time.perf_counter()
-        - began
-        + sum(run.get("seconds", 0.0) for run in report.get("notebooks", {}).values())
+    result.seconds[student] = stored + sum(
+        run.get("seconds", 0.0) for run in report.get("notebooks", {}).values()
     )
