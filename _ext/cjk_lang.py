@@ -39,13 +39,13 @@ SKIP = (
 )
 
 
-#: A line break in a paragraph between two CJK characters. Chinese puts no
-#: space between words, but a browser draws a source line break as one;
-#: the Chinese edition's paragraphs are wrapped at arbitrary characters.
-CJK_BREAK = re.compile(
-    r"(?<=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
-    r"[ \t]*\n[ \t]*"
-    r"(?=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
+#: A source line break with the spaces around it. Chinese puts no space
+#: between words, but a browser draws a line break in a paragraph as one,
+#: and the Chinese edition's paragraphs are wrapped at arbitrary characters.
+LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
+#: One CJK character (or CJK punctuation, or a full-width form).
+CJK_CHAR = re.compile(
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
 )
 
 
@@ -89,15 +89,82 @@ class MarkChinese(SphinxTransform):
             parent.replace(text, split_text(str(text)))
 
     def join_lines(self) -> None:
-        """Remove the line breaks between CJK characters of the prose."""
-        for text in list(self.document.findall(nodes.Text)):
-            if "\n" not in text or text.parent is None:
-                continue
-            if any(isinstance(a, SKIP) for a in _ancestors(text)):
-                continue
-            joined = CJK_BREAK.sub("", str(text))
-            if joined != str(text):
-                text.parent.replace(text, nodes.Text(joined))
+        """Remove the line breaks between CJK characters of the prose.
+
+        A break may sit inside one text node or where two meet: at the end
+        of a sentence's text before a link or an emphasis that starts with
+        a Chinese character, or after one. Each paragraph's text nodes are
+        read in order, so that both kinds go.
+        """
+        for block in list(self.document.findall(nodes.TextElement)):
+            if isinstance(block, SKIP) or any(
+                isinstance(a, (nodes.TextElement, *SKIP)) for a in _ancestors(block)
+            ):
+                continue  # the outermost block holds its inline elements' text
+            texts = [
+                t
+                for t in block.findall(nodes.Text)
+                if not any(isinstance(a, SKIP) for a in _ancestors(t))
+            ]
+            values = [str(t) for t in texts]
+            values = [
+                _join_breaks(
+                    value,
+                    values[i - 1][-1:] if i else "",
+                    values[i + 1][:1] if i + 1 < len(values) else "",
+                )
+                for i, value in enumerate(values)
+            ]
+            for text, value in zip(texts, values, strict=True):
+                if value != str(text):
+                    text.parent.replace(text, nodes.Text(value))
+
+
+def _join_breaks(value: str, before: str, after: str) -> str:
+    """Return ``value`` without its line breaks that sit between CJK characters.
+
+    ``before`` and ``after`` are the characters next to ``value`` in the
+    paragraph (the neighbouring text nodes'), for a break at its edge.
+    """
+
+    def join(match: re.Match[str]) -> str:
+        left = value[match.start() - 1] if match.start() else before
+        right = value[match.end()] if match.end() < len(value) else after
+        if CJK_CHAR.match(left) and CJK_CHAR.match(right):
+            return ""
+        return match.group()
+
+    return LINE_BREAK.sub(join, value)
+
+
+#: A line break between two CJK characters with only tags between them, in
+#: a page's HTML (the text of a link or an emphasis may start or end there).
+HTML_BREAK = re.compile(
+    r"(?P<left>[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+    r"(?:<[^<>]*>)*)[ \t]*\n[ \t]*(?P<right>(?:<[^<>]*>)*"
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
+)
+PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
+
+
+def join_html_lines(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """Remove, in a Chinese page's HTML, line breaks between CJK characters.
+
+    The doctree's text nodes are joined when read; a break that sits
+    between a text node and a link or emphasis that Sphinx makes later is
+    only seen here. Preformatted blocks keep their lines.
+    """
+    if not (app.config.language or "").startswith("zh") or "body" not in context:
+        return
+    parts = PRE.split(context["body"])
+    for i in range(0, len(parts), 2):  # the even parts lie outside <pre>
+        previous = None
+        while previous != parts[i]:
+            previous = parts[i]
+            parts[i] = HTML_BREAK.sub(r"\g<left>\g<right>", parts[i])
+    context["body"] = "".join(parts)
 
 
 def _ancestors(node: nodes.Node):
@@ -131,4 +198,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
         texinfo=plain,
     )
     app.add_transform(MarkChinese)
+    app.connect("html-page-context", join_html_lines)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -505,7 +505,7 @@ def build_chinese(
     if missing:
         print(
             f"build_book: the Chinese edition was not built: {pages_text(len(missing))} "
-            "have code that the English pages do not run (the code cells of a "
+            "with code that the English pages do not run (the code cells of a "
             "Chinese page must be its English page's; python scripts/zh_sync.py "
             "check): " + ", ".join(missing),
             file=sys.stderr,
