@@ -12,8 +12,9 @@ STAMP  := venv
 .PHONY: help venv book pdf test test-fast lint bench lab lock clean public
 
 help:
-	@echo "make book       build the book into _build/html (sets up .venv first)"
-	@echo "make pdf        the book, then all of it as one PDF (_build/html/_static/activation-zoo.pdf)"
+	@echo "make book       build the book into _build/html and its Chinese edition into"
+	@echo "                _build/html/zh (sets up .venv first)"
+	@echo "make pdf        the book, then each edition as one PDF (_static/activation-zoo.pdf)"
 	@echo "make test       run the whole test suite, book build included"
 	@echo "make test-fast  the suite without the slow book/notebook tests"
 	@echo "make lint       ruff (lint and layout) and mypy on src/, as make test runs them"
@@ -25,11 +26,13 @@ help:
 	@echo
 	@echo "Grading (COURSE=<folder outside the repo>, default ~/activation-zoo-course;"
 	@echo "         DB=<SQLAlchemy URL> for a gradebook on a server, default COURSE/gradebook.db):"
-	@echo "make release    regenerate exercises/ from solutions/ (install cell first)"
+	@echo "make release    regenerate exercises/ from solutions/ (install cell first),"
+	@echo "                then zh/exercises/ from exercises/ and the Chinese translations"
 	@echo "make collect SUBMISSIONS=<folder or LMS zip> [ASSIGNMENT=name]"
 	@echo "make autograde [ASSIGNMENT=name] [JOBS=n] [MEMORY_MB=m] [TIMEOUT=s] [WALL=s]"
 	@echo "                [NO_SANDBOX=1 | PLAIN=1]   grade collected submissions,"
 	@echo "                each in a sandbox, n at once (default: one per core)"
+	@echo "                [SCHEDULER=tcp://host:port]   or on a Dask scheduler's workers"
 	@echo "make grades     export grades as CSV"
 	@echo "make feedback   write feedback pages (no hidden-test source)"
 	@echo "make summary    per assignment: score histogram, mean, median, pass rate of"
@@ -68,8 +71,11 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_activations.py
 	$(PY) benchmarks/bench_landscape.py
+	$(PY) benchmarks/bench_book.py
 	sh scripts/install_bubblewrap.sh
+	sh scripts/install_postgresql.sh
 	$(PY) benchmarks/bench_grading.py
+	$(PY) benchmarks/bench_scale.py
 
 # JupyterLab in the course environment, opened on the student notebooks.
 lab: $(STAMP)
@@ -107,6 +113,9 @@ SUBMISSIONS ?=
 ASSIGNMENT  ?=
 # Submissions graded at once; each runs in its own sandbox.
 JOBS        ?= $(shell nproc 2>/dev/null || echo 1)
+# A Dask scheduler's address (tcp://HOST:PORT): its workers run the
+# submissions instead of JOBS processes here; empty grades on this machine.
+SCHEDULER   ?=
 # Limits of each submission's run (empty: the grader's defaults), and the
 # two ways to grade without a sandbox (NO_SANDBOX=1 keeps every other
 # check; PLAIN=1 is nbgrader's own execution).
@@ -120,13 +129,17 @@ PLAIN       ?=
 
 # The install cell (scripts/install_cell.py) follows html: baseurl: in
 # _config.yml; it is written into solutions/ before they are released.
+# The Chinese student notebooks (zh/exercises/) are made from the English
+# ones and zh/exercises/<ex>.translation.yml; a stale translation stops it.
 release: $(STAMP)
 	$(PY) scripts/install_cell.py
 	$(PY) -m actzoo_grader release $(ASSIGNMENT)
+	$(PY) scripts/release_zh.py $(ASSIGNMENT)
 
 release-check: $(STAMP)
 	$(PY) scripts/install_cell.py --check
 	$(PY) -m actzoo_grader release --check $(ASSIGNMENT)
+	$(PY) scripts/release_zh.py --check $(ASSIGNMENT)
 
 collect: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make collect SUBMISSIONS=<folder or zip>"; exit 2; }
@@ -135,7 +148,7 @@ collect: $(STAMP)
 
 autograde: $(STAMP)
 	@$(if $(NO_SANDBOX)$(PLAIN),true,sh scripts/install_bubblewrap.sh)
-	$(GRADER) autograde --jobs $(JOBS) \
+	$(GRADER) autograde $(if $(SCHEDULER),--scheduler "$(SCHEDULER)",--jobs $(JOBS)) \
 	  $(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) \
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(WALL),--wall $(WALL)) \
 	  $(if $(NO_SANDBOX),--no-sandbox) $(if $(PLAIN),--plain) $(ASSIGNMENT)
