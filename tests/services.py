@@ -415,6 +415,9 @@ def dask_cluster(
         "HOME": user.pw_dir if user else str(Path.home()),
         "USER": user.pw_name if user else os.environ.get("USER", ""),
         "LANG": "C.UTF-8",
+        # Dask's scratch space and the workers' sandbox folders live in the
+        # cluster's folder, which goes with it.
+        "TMPDIR": str(folder),
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "DASHBOARD": str(free_port()),
