@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -444,19 +445,31 @@ def _errors(notebook: Path) -> dict[str, str]:
     return found
 
 
-def _grade(assignment: str, root: Path) -> Graded:
+def _write_batch(course: Course, assignment: str) -> list[str]:
+    """Write an exercise's honest and wrong submissions; return the students."""
     corpus = CORPORA[assignment]
-    course = Course(root=root / "course")
     wrong_name, wrong = corpus.WRONG
     batch = {**corpus.HONEST, wrong_name: wrong}
     for student, nb in batch.items():
         folder = course.submitted(assignment, student)
         folder.mkdir(parents=True)
         (folder / f"{assignment}.ipynb").write_text(json.dumps(nb))
-    result = autograde(course, assignment, executor=Guarded(), jobs=JOBS)
-    parts: dict[str, dict[str, tuple[float, float]]] = {s: {} for s in batch}
+    return list(batch)
+
+
+def _parts(course: Course, assignment: str, students: list[str]):
+    """Return ``{student: {part: (score, max)}}`` from the gradebook."""
+    parts: dict[str, dict[str, tuple[float, float]]] = {s: {} for s in students}
     for part in part_scores(course, assignment):
         parts[part.student][part.part] = (part.score, part.max_score)
+    return parts
+
+
+def _grade(assignment: str, root: Path) -> Graded:
+    course = Course(root=root / "course")
+    batch = _write_batch(course, assignment)
+    result = autograde(course, assignment, executor=Guarded(), jobs=JOBS)
+    parts = _parts(course, assignment, batch)
     errors = {
         s: _errors(course.autograded(assignment, s) / f"{assignment}.ipynb")
         for s in batch
@@ -525,3 +538,22 @@ def test_a_wrong_answer_in_the_batch_loses_its_part(graded, assignment):
     lost = {part for part, (score, top) in parts.items() if score != top}
     assert lost == corpus.WRONG_LOSES
     assert sum(s for s, _ in parts.values()) < honest.full_marks(assignment)
+
+
+@pytest.mark.parametrize("assignment", list(CORPORA))
+def test_an_ordinary_user_grades_each_corpus_alike(request, graded, assignment):
+    """The same batch, graded by an ordinary user in rootless sandboxes."""
+    as_root = graded(assignment)
+    user = request.getfixturevalue("ordinary_user")
+    course = Course(root=request.getfixturevalue("shared_folder") / "course")
+    students = _write_batch(course, assignment)
+    give_to(user, course.root)
+    run = run_as(
+        user,
+        attacks.grader_command(course.root, "autograde", assignment, "-j", str(JOBS)),
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "sandbox: rootless" in run.stdout
+    assert _parts(course, assignment, students) == as_root.parts
+    detected = set(re.findall(rf"{assignment}: DETECTED (\S+):", run.stdout))
+    assert detected == {s for s, lines in as_root.detections.items() if lines}
