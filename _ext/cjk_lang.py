@@ -25,9 +25,8 @@ from sphinx.transforms import SphinxTransform
 LANG = "zh-Hans"
 #: CJK ideographs, their extensions and compatibility forms, CJK punctuation
 #: and full-width forms: what a Chinese term of the glossary is made of.
-CJK_RUN = re.compile(
-    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+"
-)
+CJK = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+CJK_RUN = re.compile(f"{CJK}+")
 #: Nodes whose text is not prose.
 SKIP = (
     nodes.literal,
@@ -36,16 +35,6 @@ SKIP = (
     nodes.math_block,
     nodes.raw,
     nodes.comment,
-)
-
-
-#: A source line break with the spaces around it. Chinese puts no space
-#: between words, but a browser draws a line break in a paragraph as one,
-#: and the Chinese edition's paragraphs are wrapped at arbitrary characters.
-LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
-#: One CJK character (or CJK punctuation, or a full-width form).
-CJK_CHAR = re.compile(
-    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
 )
 
 
@@ -74,10 +63,7 @@ class MarkChinese(SphinxTransform):
 
     def apply(self, **kwargs: Any) -> None:
         if (self.config.language or "").startswith("zh"):
-            # A Chinese document: its <html lang> covers every run; only
-            # the line breaks between Chinese characters go.
-            self.join_lines()
-            return
+            return  # a Chinese document: its <html lang> covers every run
         for text in list(self.document.findall(nodes.Text)):
             if not CJK_RUN.search(text):
                 continue
@@ -88,61 +74,11 @@ class MarkChinese(SphinxTransform):
                 continue
             parent.replace(text, split_text(str(text)))
 
-    def join_lines(self) -> None:
-        """Remove the line breaks between CJK characters of the prose.
-
-        A break may sit inside one text node or where two meet: at the end
-        of a sentence's text before a link or an emphasis that starts with
-        a Chinese character, or after one. Each paragraph's text nodes are
-        read in order, so that both kinds go.
-        """
-        for block in list(self.document.findall(nodes.TextElement)):
-            if isinstance(block, SKIP) or any(
-                isinstance(a, (nodes.TextElement, *SKIP)) for a in _ancestors(block)
-            ):
-                continue  # the outermost block holds its inline elements' text
-            texts = [
-                t
-                for t in block.findall(nodes.Text)
-                if not any(isinstance(a, SKIP) for a in _ancestors(t))
-            ]
-            values = [str(t) for t in texts]
-            values = [
-                _join_breaks(
-                    value,
-                    values[i - 1][-1:] if i else "",
-                    values[i + 1][:1] if i + 1 < len(values) else "",
-                )
-                for i, value in enumerate(values)
-            ]
-            for text, value in zip(texts, values, strict=True):
-                if value != str(text):
-                    text.parent.replace(text, nodes.Text(value))
-
-
-def _join_breaks(value: str, before: str, after: str) -> str:
-    """Return ``value`` without its line breaks that sit between CJK characters.
-
-    ``before`` and ``after`` are the characters next to ``value`` in the
-    paragraph (the neighbouring text nodes'), for a break at its edge.
-    """
-
-    def join(match: re.Match[str]) -> str:
-        left = value[match.start() - 1] if match.start() else before
-        right = value[match.end()] if match.end() < len(value) else after
-        if CJK_CHAR.match(left) and CJK_CHAR.match(right):
-            return ""
-        return match.group()
-
-    return LINE_BREAK.sub(join, value)
-
 
 #: A line break between two CJK characters with only tags between them, in
 #: a page's HTML (the text of a link or an emphasis may start or end there).
 HTML_BREAK = re.compile(
-    r"(?P<left>[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
-    r"(?:<[^<>]*>)*)[ \t]*\n[ \t]*(?P<right>(?:<[^<>]*>)*"
-    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
+    rf"(?P<left>{CJK}(?:<[^<>]*>)*)[ \t]*\n[ \t]*(?P<right>(?:<[^<>]*>)*{CJK})"
 )
 PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
 
@@ -152,9 +88,11 @@ def join_html_lines(
 ) -> None:
     """Remove, in a Chinese page's HTML, line breaks between CJK characters.
 
-    The doctree's text nodes are joined when read; a break that sits
-    between a text node and a link or emphasis that Sphinx makes later is
-    only seen here. Preformatted blocks keep their lines.
+    Chinese puts no space between words, but a browser draws a line break
+    in a paragraph as one, and the Chinese pages' paragraphs are wrapped
+    at arbitrary characters. The break may sit inside a text or where a
+    link or an emphasis begins or ends, so the page's HTML is where all of
+    them are seen. Preformatted blocks keep their lines.
     """
     if not (app.config.language or "").startswith("zh") or "body" not in context:
         return

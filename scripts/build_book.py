@@ -397,6 +397,18 @@ def executed_by_myst_nb(root: Path, output: Path, known: set[int]) -> list[str]:
     )
 
 
+def jupyter_book(source: Path, output: Path, env: dict[str, str], *options: str) -> int:
+    """Run ``jupyter-book build`` on ``source`` into ``output/_build``.
+
+    Warnings are errors; ``options`` go before the rest (a ``--config``,
+    a ``--builder``, ``--all``). Returns its exit status.
+    """
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(source), *options]
+    cmd += ["--warningiserror", "--keep-going", "--path-output", str(output)]
+    return subprocess.call(cmd, env=env, cwd=source)
+
+
 # ------------------------------------------------------ the Chinese edition
 
 
@@ -512,22 +524,9 @@ def build_chinese(
             flush=True,
         )
         return 1
-    jb = Path(sys.executable).with_name("jupyter-book")
     build = output / "_build" / ZH
-    cmd = [
-        str(jb),
-        "build",
-        str(root / ZH),
-        "--config",
-        str(config_path),
-        "--warningiserror",
-        "--keep-going",
-        "--path-output",
-        str(build),
-    ]
-    if rebuild_all:
-        cmd.append("--all")
-    status = subprocess.call(cmd, env=env, cwd=root / ZH)
+    options = ["--config", str(config_path)] + (["--all"] if rebuild_all else [])
+    status = jupyter_book(root / ZH, build, env, *options)
     itself = executed_by_myst_nb(root, output, known)
     if itself:
         print(
@@ -590,19 +589,7 @@ def build(
     status, cached = execute_pages(root, output, env, jobs)
     if status:
         return status
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [
-        str(jb),
-        "build",
-        str(root),
-        "--warningiserror",
-        "--keep-going",
-        "--path-output",
-        str(output),
-    ]
-    if rebuild_all:
-        cmd.append("--all")
-    status = subprocess.call(cmd, env=env, cwd=root)
+    status = jupyter_book(root, output, env, *(["--all"] if rebuild_all else []))
     itself = executed_by_myst_nb(root, output, cached)
     if itself:
         print(
@@ -636,25 +623,12 @@ def build_pdf(
     With ``chinese``, the Chinese edition's (after its HTML build, whose
     settings it reuses) into ``_build/html/zh/``.
     """
-    jb = Path(sys.executable).with_name("jupyter-book")
     source, build, site = root, output, output / "_build" / "html"
     options = []
     if chinese:
         source, build, site = root / ZH, output / "_build" / ZH, site / ZH
         options = ["--config", str(output / "_build" / ZH / "_config.yml")]
-    cmd = [
-        str(jb),
-        "build",
-        str(source),
-        *options,
-        "--builder",
-        "singlehtml",
-        "--warningiserror",
-        "--keep-going",
-        "--path-output",
-        str(build),
-    ]
-    status = subprocess.call(cmd, env=env, cwd=source)
+    status = jupyter_book(source, build, env, *options, "--builder", "singlehtml")
     if status:
         return status
     sys.path.insert(0, str(Path(__file__).resolve().parent))

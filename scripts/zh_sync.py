@@ -167,7 +167,7 @@ def stamp(text: str, source: str, digest: str) -> str:
     found = FRONT_MATTER.match(text)
     if not found:
         return f"---\n{record}---\n\n{text}"
-    front = re.sub(rf"^{KEY}:\n(?:[ \t]+.*\n)+", "", found.group(1), flags=re.M)
+    front = without_stamp(found.group(1))
     return f"---\n{front}{record}---\n{text[found.end() :]}"
 
 
