@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,57 @@ def shared_folder():
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def latin_only_chromium(playwright, folder: Path):
+    """Yield a Chromium that sees only the Latin fonts (DejaVu), no CJK font.
+
+    Such a browser draws a Chinese character as a box, in whatever font
+    comes last: what the glyph checks must catch.
+    """
+    fonts = folder / "fonts.conf"
+    fonts.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+        "<fontconfig>\n"
+        "  <dir>/usr/share/fonts/truetype/dejavu</dir>\n"
+        f"  <cachedir>{folder / 'cache'}</cachedir>\n"
+        "</fontconfig>\n"
+    )
+    browse_site = load_script("browse_site")
+    chromium = playwright.chromium.launch(
+        executable_path=str(browse_site.CHROMIUM),
+        headless=True,
+        args=list(browse_site.CHROMIUM_ARGS),
+        env=dict(os.environ, FONTCONFIG_FILE=str(fonts)),
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+def site_search(browser, site_url: str, search_page: str, query: str) -> list[str]:
+    """Return the pages the site's search lists for ``query``, site-relative.
+
+    ``search_page`` is an edition's ``search.html`` (``zh/search.html`` for
+    the Chinese one). The page must load without problems.
+    """
+    from urllib.parse import quote, unquote, urlsplit
+
+    browse_site = load_script("browse_site")
+    context = browse_site.new_context(browser)
+    page, visit = browse_site.open_page(
+        context, f"{site_url}{search_page}?q={quote(query)}", site_url
+    )
+    # The summary is written once the search is done, in the edition's language.
+    page.wait_for_function(
+        "() => /\\S/.test(document.querySelector("
+        "'#search-results .search-summary')?.textContent || '')"
+    )
+    hits = page.eval_on_selector_all(
+        "#search-results ul.search li a", "links => links.map(a => a.href)"
+    )
+    context.close()
+    assert not visit.problems, visit.problems
+    return sorted({unquote(urlsplit(hit).path).lstrip("/") for hit in hits})

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import load_script
+from tests.conftest import load_script, site_search
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "exercises"
@@ -371,22 +371,8 @@ def test_every_internal_link_resolves(site_html):
 
 
 def test_search_finds_gelu(browser, site_html, site_url):
-    context = browse_site.new_context(browser)
-    page, visit = browse_site.open_page(
-        context, site_url + "search.html?q=GELU", site_url
-    )
-    page.wait_for_selector("#search-results ul.search li a")
-    page.wait_for_function(
-        "() => /found/i.test(document.querySelector("
-        "'#search-results .search-summary')?.textContent || '')"
-    )
-    hits = page.eval_on_selector_all(
-        "#search-results ul.search li a", "links => links.map(a => a.href)"
-    )
-    context.close()
-    assert not visit.problems, visit.problems
-    assert hits
-    pages = {unquote(urlsplit(hit).path).lstrip("/") for hit in hits}
+    pages = site_search(browser, site_url, "search.html", "GELU")
+    assert pages
     assert all((site_html / p).is_file() for p in pages), pages
     assert any("GELU" in (site_html / p).read_text() for p in pages), pages
     assert "chapters/principles/zoo.html" in pages, pages

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from tests.conftest import load_script, toc_docs, toc_parts
+from tests.conftest import latin_only_chromium, load_script, toc_docs, toc_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "_config.yml"
@@ -786,31 +786,12 @@ def test_the_glyph_check_fails_without_the_font(
     playwright, site_html, site_url, tmp_path
 ):
     """Chromium that sees only the Latin fonts draws boxes: caught."""
-    fonts = tmp_path / "fonts.conf"
-    fonts.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
-        "<fontconfig>\n"
-        "  <dir>/usr/share/fonts/truetype/dejavu</dir>\n"
-        f"  <cachedir>{tmp_path / 'cache'}</cachedir>\n"
-        "</fontconfig>\n"
-    )
-    import os
-
-    env = dict(os.environ, FONTCONFIG_FILE=str(fonts))
-    chromium = playwright.chromium.launch(
-        executable_path=str(browse_site.CHROMIUM),
-        headless=True,
-        args=list(browse_site.CHROMIUM_ARGS),
-        env=env,
-    )
-    try:
+    with latin_only_chromium(playwright, tmp_path) as chromium:
         context, page, _ = open_glossary(
             chromium, site_url + "chapters/glossary.html", site_url
         )
         runs, problems = cjk_problems(page)
         context.close()
-    finally:
-        chromium.close()
     assert runs >= 40
     drawn_elsewhere = [p for p in problems if f"not {CJK_FONT}" in p]
     assert len(drawn_elsewhere) >= 40, problems[:3]

@@ -11,14 +11,13 @@ of the site.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import load_script
+from tests.conftest import latin_only_chromium, load_script, site_search
 
 serve_site = load_script("serve_site")
 browse_site = load_script("browse_site")
@@ -108,20 +107,7 @@ def test_the_button_switches_language_in_place(browser, site_html, site_url):
 
 def search(browser, site_url: str, query: str) -> list[str]:
     """Return the pages the Chinese edition's search lists for ``query``."""
-    context = browse_site.new_context(browser)
-    page, visit = browse_site.open_page(
-        context, f"{site_url}{ZH}search.html?q={query}", site_url
-    )
-    page.wait_for_function(
-        "() => /\\S/.test(document.querySelector("
-        "'#search-results .search-summary')?.textContent || '')"
-    )
-    hits = page.eval_on_selector_all(
-        "#search-results ul.search li a", "links => links.map(a => a.href)"
-    )
-    context.close()
-    assert not visit.problems, visit.problems
-    return sorted({unquote(urlsplit(h).path).lstrip("/") for h in hits})
+    return site_search(browser, site_url, ZH + "search.html", query)
 
 
 def test_search_finds_a_chinese_term_on_its_pages(browser, site_html, site_url):
@@ -187,27 +173,11 @@ def test_chinese_pages_are_drawn_in_the_cjk_font(browser, site_html, site_url):
 @pytest.mark.slow
 def test_the_glyph_check_sees_boxes(playwright, site_html, site_url, tmp_path):
     """A Chromium that sees only Latin fonts draws boxes: caught."""
-    fonts = tmp_path / "fonts.conf"
-    fonts.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
-        "<fontconfig>\n"
-        "  <dir>/usr/share/fonts/truetype/dejavu</dir>\n"
-        f"  <cachedir>{tmp_path / 'cache'}</cachedir>\n"
-        "</fontconfig>\n"
-    )
-    chromium = playwright.chromium.launch(
-        executable_path=str(browse_site.CHROMIUM),
-        headless=True,
-        args=list(browse_site.CHROMIUM_ARGS),
-        env=dict(os.environ, FONTCONFIG_FILE=str(fonts)),
-    )
-    try:
+    with latin_only_chromium(playwright, tmp_path) as chromium:
         context = browse_site.new_context(chromium)
         page, _ = browse_site.open_page(context, site_url + ZH + "intro.html", site_url)
         total, problems = cjk_glyph_problems(page)
         context.close()
-    finally:
-        chromium.close()
     assert total > 300
     assert len(problems) >= 10, problems[:3]
 
