@@ -123,6 +123,12 @@ def score_without(*ids: str) -> float:
     return FULL - sum(POINTS[i] for i in ids)
 
 
+WRONG_RELU = """\
+import numpy as np
+def relu(x):
+    return np.abs(x)
+"""
+
 TRANSFORMER = """\
 def _blank_tests(lines):
     return ["pass\\n"] if any("Part (" in l for l in lines) else lines
@@ -290,6 +296,113 @@ def elu(x, alpha=1.0):
     raise ValueError("\\n".join(In))
 """
 
+REFERENCE_ROUTES = """\
+import glob, importlib, marshal, os, sys, types
+names = ["relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "elu",
+         "elu_grad", "selu", "selu_grad", "softplus", "softplus_grad",
+         "sigmoid", "silu", "silu_grad", "gelu", "gelu_grad"]
+found = {}
+def take(module):
+    for name in names:
+        if callable(getattr(module, name, None)):
+            found.setdefault(name, getattr(module, name))
+routes = []
+try:
+    take(getattr(sys, "modules")["actzoo"])
+except Exception as exc:
+    routes.append(("sys.modules", type(exc).__name__))
+try:
+    take(importlib.import_module("actzoo.activations"))
+except Exception as exc:
+    routes.append(("importlib", type(exc).__name__))
+for root in sys.path:
+    for path in glob.glob(os.path.join(root, "actzoo", "*.py")) + glob.glob(
+            os.path.join(root, "actzoo", "__pycache__", "*.pyc")):
+        try:
+            if path.endswith(".pyc"):
+                code = marshal.loads(open(path, "rb").read()[16:])
+            else:
+                code = compile(open(path).read(), path, "exec")
+            module = types.ModuleType("stolen")
+            exec(code, module.__dict__)
+            take(module)
+        except Exception as exc:
+            routes.append((path, type(exc).__name__))
+for lib in ("torch.nn.functional", "scipy.special", "sklearn.neural_network._base"):
+    try:
+        importlib.import_module(lib)
+        routes.append((lib, "IMPORTED"))
+    except Exception as exc:
+        routes.append((lib, type(exc).__name__))
+print("routes:", routes)
+print("found:", sorted(found))
+globals().update(found)
+"""
+
+AGENT_HIJACK = """\
+import json
+from IPython.display import publish_display_data
+MIME = "application/x-actzoo-reply+json"
+agent = next(v for k, v in list(globals().items()) if k.startswith("_actzoo_agent_"))
+crafted = [
+    {"value": {"t": "cb", "id": 1}},
+    {"value": {"t": "nd", "dtype": "|O", "shape": [3], "b64": ""}},
+    {"value": {"t": "nd", "dtype": "<f8", "shape": [1000000], "b64": "AAAA"}},
+    {"value": {"t": "float", "v": "1e400"}},
+    {"value": {"t": "kh", "id": "x"}},
+    {"value": json.loads("[" * 60 + "1" + "]" * 60)},
+    {"raised": "not a dict"},
+    {"novalue": 1},
+]
+count = [0]
+def serve(text):
+    reply = crafted[count[0] % len(crafted)]
+    count[0] += 1
+    publish_display_data({MIME: json.dumps(reply)})
+agent.serve = serve
+"""
+
+#: Results no array can be made of, one cell after each answer it replaces.
+REPLY_BOMBS = {
+    "relu": """\
+import numpy as np
+def relu(x):
+    nested = 1.0
+    for _ in range(5000):
+        nested = [nested]
+    return nested
+def relu_grad(x):
+    return np.zeros(np.shape(x), dtype=object)
+""",
+    "leaky_relu": """\
+import numpy as np
+def leaky_relu(x, alpha=0.01):
+    return (v for v in np.asarray(x))
+def leaky_relu_grad(x, alpha=0.01):
+    class Liar:
+        def __array__(self, *a, **k):
+            raise RuntimeError("no array here")
+        def __len__(self):
+            return -1
+    return Liar()
+""",
+    "elu": """\
+import numpy as np
+def elu(x, alpha=1.0):
+    return np.zeros((20000, 2000), dtype=np.uint8)
+def elu_grad(x, alpha=1.0):
+    return input("give me the answer")
+""",
+}
+
+
+def with_bombs(nb: dict) -> dict:
+    """Return ``nb`` with each of :data:`REPLY_BOMBS` after its answer."""
+    for after, source in REPLY_BOMBS.items():
+        nb = with_cell(nb, source, after=after)
+    return nb
+
+
 READ_CALLER = """\
 import traceback
 import numpy as np
@@ -439,6 +552,12 @@ def _submissions(
         "correct_a": (ok, FULL),
         "correct_b": (ok, FULL),
         "partial": (partial, POINTS["test_relu"] + POINTS["test_leaky_relu"]),
+        # A wrong first part costs that part only: later tests need nothing
+        # the first test cell defines after its first failing line.
+        "wrong_first_part": (
+            with_cell(ok, WRONG_RELU, after="relu"),
+            score_without("test_relu"),
+        ),
         "blank": (blank(), 0.0),
         "skip_execution_tags": (tagged(blank()), 0.0),
         "tags_on_correct": (tagged(ok), 0.0),
@@ -494,6 +613,13 @@ def _submissions(
             POINTS["test_relu"] + POINTS["test_leaky_relu"],
         ),
         "reads_caller": (with_cell(solved({"relu"}), READ_CALLER, after="relu"), 0.0),
+        "reference_routes": (with_cell(blank(), REFERENCE_ROUTES, after="relu"), 0.0),
+        "agent_hijack": (with_cell(ok, AGENT_HIJACK, after="relu"), 0.0),
+        "reply_bombs": (
+            with_bombs(ok),
+            # The course's selu calls elu: it inherits elu's bomb.
+            score_without("test_relu", "test_leaky_relu", "test_elu", "test_selu"),
+        ),
         "exits_in_a_cell": (with_cell(ok, EXIT_IN_CELL, after="elu"), FULL),
         "exits_in_a_test": (
             with_cell(ok, EXIT_IN_SOFTPLUS, after="softplus"),
@@ -731,13 +857,6 @@ def test_the_report_names_what_was_detected(batch):
     detections = batch["result"].detections
     expect = {
         "skip_execution_tags": "tags",
-        "input_transformer": "transform",
-        "canary_thief": "input_transformers_post",
-        "patched_numpy": "numpy.allclose",
-        "rebound_checks": "assert_close",
-        "always_equal": "__eq__",
-        "hidden_tracebacks": "showtraceback",
-        "background_thread": "threading",
         "edited_tests_blank": "edited",
         "deleted_tests": "deleted",
         "retagged_tests_blank": "retagged",
@@ -753,10 +872,25 @@ def test_the_report_names_what_was_detected(batch):
     for student, word in expect.items():
         text = " ".join(detections.get(student, []))
         assert word in text, f"{student}: {detections.get(student)}"
-    for student in ("correct_a", "correct_b", "partial", "blank"):
+    # What student code does to its own kernel cannot reach a verdict, so
+    # there is nothing to detect: these score what their functions earn.
+    for student in (
+        "correct_a",
+        "correct_b",
+        "partial",
+        "blank",
+        "input_transformer",
+        "canary_thief",
+        "patched_numpy",
+        "rebound_checks",
+        "always_equal",
+        "hidden_tracebacks",
+        "background_thread",
+        "reference_routes",
+        "agent_hijack",
+        "reply_bombs",
+    ):
         assert detections[student] == [], (student, detections[student])
-    report = batch["course"].report(ASSIGNMENT, "patched_numpy")
-    assert "allclose" in report.read_text()
 
 
 def test_links_are_never_followed(batch):
@@ -793,9 +927,10 @@ def test_feedback_holds_no_hidden_test_line(batch):
     for page in pages:
         leaks = leaked_lines(html_text(page.read_text()), secrets)
         assert not leaks, (page, leaks[:3])
-    withheld = {p.parent.parent.name for p in pages if "[withheld:" in p.read_text()}
-    # The stack of a hidden test quotes it: that message is withheld.
-    assert "reads_caller" in withheld, withheld
+    # The stack the student's code sees is the agent's: no test is on it.
+    (caller,) = [p for p in pages if p.parent.parent.name == "reads_caller"]
+    assert "[withheld:" not in caller.read_text()
+    assert "ValueError" in html_text(caller.read_text())
     # The kernel's history holds the cells that ran, never a test cell.
     history = next(p for p in pages if p.parent.parent.name == "reads_history")
     text = html_text(history.read_text())

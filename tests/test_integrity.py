@@ -8,9 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from actzoo_grader import probe, rebuild, sandbox
+from actzoo_grader import rebuild, sandbox
 from actzoo_grader.course import REPO
-from actzoo_grader.static_scan import import_specs, static_findings
 
 RELEASED = REPO / "exercises" / "ex1_activations" / "ex1_activations.ipynb"
 
@@ -118,136 +117,6 @@ def test_answers_keep_the_students_source_and_released_metadata(release):
         or _by_id(clean)[gid].metadata["nbgrader"]["points"] != 50
     )
     assert findings == []
-
-
-PROTECTED = {"np", "math", "assert_close", "call_quietly"}
-GIVEN_IMPORTS = {
-    "np": "numpy",
-    "math": "math",
-    "assert_close": "actzoo_grader.checks.assert_close",
-    "call_quietly": "actzoo_grader.checks.call_quietly",
-}
-MODULES = {"np", "math", "numpy", "actzoo_grader", "matplotlib"}
-
-
-@pytest.mark.parametrize(
-    "source, word",
-    [
-        ("get_ipython().input_transformers_cleanup.append(f)", "input_transformers"),
-        ("ip.ast_transformers.append(t)", "ast_transformers"),
-        ("import sys\nsys.excepthook = h", "excepthook"),
-        ("np.allclose = lambda *a, **k: True", "np.allclose"),
-        ("numpy.testing.assert_allclose = print", "numpy.testing"),
-        ("assert_close = lambda *a, **k: None", "assert_close"),
-        ("def assert_close(*a):\n    pass", "assert_close"),
-        ("exec('x = 1')", "exec"),
-        ("globals()['assert_close'] = 1", "globals"),
-        ("setattr(np, 'allclose', f)", "setattr"),
-        ("class A:\n    def __eq__(self, o):\n        return True", "__eq__"),
-        ("import threading", "threading"),
-        ("import ctypes", "ctypes"),
-        ("sys.settrace(f)", "settrace"),
-        ("get_ipython().showtraceback = None", "showtraceback"),
-        ("%load_ext something\nimport gc", "gc"),
-        # Code run by a timing magic is read like the cell's own.
-        ("%%time\nnp.allclose = lambda *a, **k: True", "np.allclose"),
-        ("%timeit -n 1 exec('assert_close = print')", "exec"),
-        ("%%capture out\nimport ctypes", "ctypes"),
-        # Only the magics an honest notebook uses are let through.
-        ("%config InteractiveShell.ast_node_interactivity='all'", "get_ipython"),
-        ("%run other.py", "get_ipython"),
-        # %config evaluates its value in the user's namespace: only literals.
-        ("%config InlineBackend.rc = __import__('os').environ", "get_ipython"),
-        ("%config InlineBackend.figure_format = 'png'; x = 1", "get_ipython"),
-        # IPython itself is the shell; only IPython.display is for displays.
-        ("import IPython.display", "IPython"),
-        ("from IPython.core.display import display", "IPython.core"),
-        ("from IPython import get_ipython", "IPython"),
-        # A module's other mappings are not matplotlib's style settings.
-        ("numpy.__dict__['allclose'] = f", "numpy.__dict__"),
-        ("np.rcParams = {}", "np.rcParams"),
-        # The same name imported from something else is still a rebinding.
-        ("import torch as np", "rebinds np"),
-        ("from mylib import assert_close", "rebinds assert_close"),
-    ],
-)
-def test_reaching_for_the_machinery_is_found(source, word):
-    found = static_findings(source, "cell 3", PROTECTED, MODULES, GIVEN_IMPORTS)
-    assert len(found) == 1 and found[0].tampering
-    assert word in found[0].detail
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        "def relu(x):\n    return np.maximum(x, 0.0)",
-        "import sys\nEPS = sys.float_info.epsilon",
-        "x = np.linspace(-3, 3, 7)\ny = x.copy()\ny[0] = 1.0",
-        "import os, subprocess\nprint(os.getcwd())",
-        "def sigmoid(x):\n    out = np.empty_like(x)\n    out[...] = 1 / (1 + np.exp(-x))\n    return out",
-        "this is not python (",
-        # Importing again what the given cells import, under the same name.
-        "import numpy as np\nimport math\n\ndef relu(x):\n    return np.maximum(x, 0)",
-        "from actzoo_grader.checks import assert_close\nimport numpy as np",
-        # The magics of an honest notebook: plots, timings, printing.
-        "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])",
-        "%timeit relu(np.linspace(-1, 1, 5))",
-        "%time y = np.sqrt(2.0)",
-        "%%time\nz = np.arange(10)\nprint(z.sum())",
-        "%precision 3",
-        "%%capture captured\nprint('quiet')",
-        # Plot settings, displays and help.
-        "import matplotlib\nmatplotlib.rcParams['figure.dpi'] = 80",
-        "%config InlineBackend.figure_format = 'retina'",
-        "%config InlineBackend.rc = {'figure.dpi': 80, 'font.size': 9}",
-        "from IPython.display import Markdown, display\ndisplay(Markdown('**x**'))",
-        "import IPython.display as show\nshow.display(1)",
-        "np.linalg.lstsq?",
-        "np.where??",
-    ],
-)
-def test_ordinary_code_is_not_flagged(source):
-    assert static_findings(source, "c", PROTECTED, MODULES, GIVEN_IMPORTS) == []
-
-
-def test_import_specs_name_what_each_import_binds():
-    source = "import numpy as np\nimport os.path\nfrom a.b import c as d, e\n"
-    assert import_specs(source) == {
-        "np": "numpy",
-        "os": "os",
-        "d": "a.b.c",
-        "e": "a.b.e",
-    }
-
-
-def test_probes_compare_hooks_and_library_functions():
-    base = {
-        "post": [],
-        "excepthook": "sys.excepthook",
-        "threads": ["A"],
-        "ids": {"numpy": {"allclose": [1, True], "isclose": [2, True]}},
-    }
-    assert probe.compare_probes(base, base) == []
-    rewrapped = {
-        **base,
-        "ids": {
-            "numpy": {
-                "allclose": [9, True],
-                "isclose": [2, True],
-                "newfunc": [5, False],
-            }
-        },
-    }
-    assert probe.compare_probes(base, rewrapped) == []
-    patched = {**base, "ids": {"numpy": {"allclose": [9, False], "isclose": [2, True]}}}
-    assert probe.compare_probes(base, patched) == ["numpy: replaced allclose"]
-    hooked = {**base, "post": ["__main__.t"], "threads": ["A", "B"]}
-    changes = probe.compare_probes(base, hooked)
-    assert len(changes) == 2 and "post" in changes[0]
-    assert probe.read_probe('noise\nTAG{"a": 1}\n', "TAG") == {"a": 1}
-    assert probe.read_probe("TAG{broken", "TAG") is None
-    with pytest.raises(ValueError, match="identifier"):
-        probe.probe_source("bad tag;", [])
 
 
 def test_limits_reject_nonsense():

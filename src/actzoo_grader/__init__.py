@@ -28,31 +28,26 @@ Plain nbgrader trusts the submitted notebook more than it should: a
 a deleted or re-tagged test cell is silently missing, and code in an
 earlier cell can rewrite later cells (an IPython input transformer) or
 what the tests rely on (``np.allclose``, the course's ``assert_close``, an
-object whose ``==`` is always true). Autograding closes those holes in
-three layers, all decided *outside* the kernel:
+object whose ``==`` is always true). Autograding closes those holes by
+deciding every verdict where student code cannot reach it:
 
 1. :mod:`actzoo_grader.rebuild` rebuilds the notebook on the release:
    every tag and every piece of metadata but nbgrader's own is dropped,
    every test cell and every given cell comes back from the release
    (deleted ones are put back in place), and edited, re-tagged, duplicated
    or deleted test cells are recorded as tampering.
-2. :mod:`actzoo_grader.static_scan` reads the student's own cells (never
-   runs them) and records code that reaches for the test machinery: IPython
-   transformers and hooks, trace functions, rebinding a name the given
-   cells define (``assert_close``), assigning to an attribute of a module
-   (``np.allclose = ...``), dynamic code (``exec``, ``globals()``), and
-   comparison dunders such as an ``__eq__`` that is always true.
-3. At run time, :mod:`actzoo_grader.run` runs the code of
-   :mod:`actzoo_grader.probe` before every test cell: it reports the
-   kernel's hooks and the identity of every function of the modules the
-   tests use, and the grader compares each report with the one taken before
-   any student code ran. Each test cell also ends with a random *canary*
-   that the grader looks for in the cell's output: a cell that was skipped,
-   rewritten or cut short does not print it. The kernel runs in a sandbox
-   (:mod:`actzoo_grader.sandbox`).
+2. :mod:`actzoo_grader.run` runs the given and the student's cells in a
+   kernel in a sandbox (:mod:`actzoo_grader.sandbox`), where the course's
+   reference implementations of what the student is to write are masked
+   (:mod:`actzoo_grader.masking`).
+3. The test cells run in a trusted process (:mod:`actzoo_grader.trusted`)
+   with the references. The student's values reach it only as plain data
+   (:mod:`actzoo_grader.wire`), asked of an agent in the kernel
+   (:mod:`actzoo_grader.agent`) through :mod:`actzoo_grader.broker`.
 
-A test cell that runs after tampering scores no points, and the grader's
-report names what was detected (:class:`actzoo_grader.findings.Finding`).
+A test cell scores its points when it ran to its end in the trusted
+process; the grader's report names what was tampered with
+(:class:`actzoo_grader.findings.Finding`).
 """
 
 __version__ = "0.1.0"

@@ -57,7 +57,6 @@ from actzoo_grader.course import Course, nbgrader_environment
 from actzoo_grader.executor import Executor, Guarded, LocalKernel
 from actzoo_grader.rebuild import KEY, is_test, read_notebook, role, sanitize
 from actzoo_grader.run import run_notebook
-from actzoo_grader.static_scan import imported_modules
 from actzoo_grader.text import inert
 
 
@@ -417,11 +416,6 @@ def _run_packed(payload: dict[str, Any]) -> dict[str, Any]:
                 gid = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if role(cell) in ("test", "given") and gid in hidden:
                     cell.source = hidden[gid]
-            sources = [
-                c.source
-                for c in clean.cells
-                if c.cell_type == "code" and role(c) in ("given", "test")
-            ]
             workdir = sandbox.make_workdir(work_root, uid, f"w{os.getpid()}")
             try:
                 for relative, data in payload["files"].items():
@@ -431,13 +425,14 @@ def _run_packed(payload: dict[str, Any]) -> dict[str, Any]:
                 if uid is not None:
                     for p in workdir.rglob("*"):
                         os.chown(p, uid, uid)
+                unavailable = release.metadata.get("actzoo", {}).get("unavailable", [])
                 run = run_notebook(
                     clean,
                     workdir,
                     uid=uid,
                     limits=limits,
-                    modules=imported_modules(sources),
                     findings=findings,
+                    unavailable=list(unavailable),
                 ).as_dict()
             finally:
                 sandbox.remove_tree(workdir)

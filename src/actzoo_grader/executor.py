@@ -2,10 +2,9 @@
 
 :class:`Guarded` is the executor the course uses: every notebook is
 rebuilt on its release, run in a throwaway folder inside a bubblewrap
-sandbox with limits, probed for tampering and canary-checked
-(:mod:`actzoo_grader.rebuild`, :mod:`actzoo_grader.static_scan`,
-:mod:`actzoo_grader.probe`, :mod:`actzoo_grader.run`,
-:mod:`actzoo_grader.sandbox`).
+sandbox with limits, and its test cells are judged in a trusted process
+(:mod:`actzoo_grader.rebuild`, :mod:`actzoo_grader.run`,
+:mod:`actzoo_grader.trusted`, :mod:`actzoo_grader.sandbox`).
 :class:`LocalKernel` is plain nbgrader execution, kept to measure what the
 guard costs and for trusted notebooks; it protects nothing.
 """
@@ -21,7 +20,7 @@ from actzoo_grader.sandbox import Limits
 
 @dataclass(frozen=True)
 class Guarded:
-    """Return the guarded executor: sanitize, sandbox, probe, canary.
+    """Return the guarded executor: sanitize, sandbox, trusted verdicts.
 
     Parameters
     ----------

@@ -1,11 +1,9 @@
 """Return findings: what the grader noticed about a submission.
 
 Every layer of the guard reports in the same terms: rebuilding the
-notebook on its release (:mod:`actzoo_grader.rebuild`), reading the student's
-cells (:mod:`actzoo_grader.static_scan`) and running it under guard
-(:mod:`actzoo_grader.run`, with the probes of :mod:`actzoo_grader.probe`). The
-findings end up in the run's report and in the instructor's ``DETECTED``
-lines.
+notebook on its release (:mod:`actzoo_grader.rebuild`) and running it under
+guard (:mod:`actzoo_grader.run`). The findings end up in the run's report
+and in the instructor's ``DETECTED`` lines.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ cell comes back from the release (deleted ones are put back in place), and
 edited, re-tagged, duplicated or deleted test cells are recorded as
 tampering. Each rebuilt cell carries its :func:`role` (``test``,
 ``given`` or ``student``) under the metadata key :data:`KEY`, which the
-later layers (:mod:`actzoo_grader.static_scan`, :mod:`actzoo_grader.run`) read.
+later layers (:mod:`actzoo_grader.run`) read.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def sanitize(
             if k in ("kernelspec", "language_info")
         }
     )
-    extra = sorted(set(submitted.get("metadata", {})) - set(out.metadata))
+    extra = sorted(set(submitted.get("metadata", {})) - set(release.metadata))
     if extra:
         findings.append(
             Finding(
@@ -304,3 +304,16 @@ def _copy_released(cell: NotebookNode) -> NotebookNode:
     role = "test" if is_test(cell) else ("given" if is_given(cell) else "student")
     new.metadata[KEY] = {"role": role}
     return new
+
+
+def visible_part(source: str) -> str:
+    """Return a test cell's source without its hidden tests, as released.
+
+    The hidden regions are removed by nbgrader's own preprocessor, with its
+    own markers, as when the assignment is released.
+    """
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    cell = nbformat.v4.new_code_cell(source)
+    ClearHiddenTests()._remove_hidden_test_region(cell)
+    return str(cell.source)

@@ -1,18 +1,19 @@
-"""Return a notebook executed under guard: bounded, probed, canary-checked.
+"""Return a notebook executed under guard, its verdicts decided outside it.
 
 :func:`run_notebook` executes a sanitized notebook (see
-:func:`actzoo_grader.rebuild.sanitize`) cell by cell in a fresh kernel, in a
-sandbox (:mod:`actzoo_grader.sandbox`) unless told otherwise, and decides from
-outside the kernel which test cells really passed:
+:func:`actzoo_grader.rebuild.sanitize`) cell by cell: the given cells and the
+student's cells in a fresh kernel, in a sandbox
+(:mod:`actzoo_grader.sandbox`) unless told otherwise, and the test cells,
+hidden tests included, in the grader's trusted process
+(:mod:`actzoo_grader.trusted`), which runs the given cells too and reaches
+the student's functions only through the agent in the kernel
+(:mod:`actzoo_grader.agent`), as plain data (:mod:`actzoo_grader.wire`).
+Whatever the student's code does to its own kernel, it cannot touch a
+verdict:
 
-- before anything runs, the student's cells are read
-  (:func:`actzoo_grader.static_scan.static_findings`); the first one that
-  reaches for the test machinery voids every test from it on;
-- before each test cell a probe (:mod:`actzoo_grader.probe`) reports the
-  kernel's hooks and the functions of the modules the tests use; any
-  change since the kernel started voids that test and every later one;
-- each test cell ends with a random canary; a cell whose output lacks it
-  did not run to its end and scores nothing;
+- a test cell's visible part also runs in the kernel, so that what it
+  binds is there for later cells as in the student's own notebook; what
+  it shows or raises there counts for nothing;
 - a cell that runs too long is interrupted; a kernel that dies (``os._exit``,
   a crash, a kill at the memory limit) or does not come back is replaced
   by a fresh one, into which every cell that ran before is replayed
@@ -29,8 +30,8 @@ nbgrader scores a test cell: no error output, full points.
 
 from __future__ import annotations
 
+import json
 import os
-import secrets
 import subprocess
 import tempfile
 import time
@@ -44,16 +45,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
-from actzoo_grader import sandbox
+from actzoo_grader import broker, masking, sandbox
 from actzoo_grader.findings import Finding
-from actzoo_grader.probe import compare_probes, probe_source, read_probe
-from actzoo_grader.rebuild import KEY, cell_label, role
-from actzoo_grader.static_scan import (
-    bound_names,
-    import_specs,
-    imported_modules,
-    static_findings,
-)
+from actzoo_grader.rebuild import KEY, cell_label, role, visible_part
 
 #: The longest student cell the grader reads; reading is not free, and no
 #: answer needs a megabyte of code.
@@ -153,37 +147,9 @@ def _error(name: str, value: str) -> NotebookNode:
     )
 
 
-def _no_results(cell: NotebookNode) -> None:
-    """Turn a test cell's results into plain displays.
-
-    nbgrader reads a number a test cell returns as its partial credit, and
-    it reads only the first result or error: a function that shows a number
-    (``sys.displayhook(18)``) before it raises would earn points. A test
-    cell's score is all or nothing here; what it showed stays visible.
-    """
-    for out in cell.outputs:
-        if out.get("output_type") == "execute_result":
-            out.output_type = "display_data"
-            out.pop("execution_count", None)
-
-
-def _stream_text(cell: NotebookNode) -> str:
-    return "".join(
-        o.get("text", "")
-        for o in cell.get("outputs", [])
-        if o.get("output_type") == "stream"
-    )
-
-
-def _remove_text(cell: NotebookNode, text: str) -> None:
-    kept = []
-    for out in cell.outputs:
-        if out.get("output_type") == "stream" and text in out.get("text", ""):
-            out.text = out.text.replace(text, "")
-            if not out.text:
-                continue
-        kept.append(out)
-    cell.outputs = kept
+def _no_answer(ename: str, evalue: str) -> dict[str, Any]:
+    """Return the answer to the trusted process when the kernel gave none."""
+    return {"op": "answer", "reply": None, "ename": ename, "evalue": evalue}
 
 
 class _Kernel:
@@ -196,6 +162,7 @@ class _Kernel:
         uid: int | None,
         limits: sandbox.Limits,
         budget: int,
+        masks: list[tuple[Path, Path]] | None = None,
     ) -> None:
         self.workdir = workdir
         self.uid = uid
@@ -211,6 +178,7 @@ class _Kernel:
             self.groups = sandbox.cgroups(uid, limits)
             km.workdir, km.uid, km.limits = workdir, uid, limits
             km.groups = self.groups
+            km.masks = tuple(masks or ())
         else:
             km = AsyncKernelManager(kernel_name="python3")
         self.km = km
@@ -273,7 +241,7 @@ class _Kernel:
 
         self.client.on_cell_executed = keep
         # nbclient stores the executed cell back at ``index`` of its
-        # notebook: cells that are not the notebook's (probes, replays) run
+        # notebook: cells that are not the notebook's (the agent, replays) run
         # against a scratch notebook of their own.
         notebook = self.client.nb
         if index < 0:
@@ -292,6 +260,18 @@ class _Kernel:
             self.client.on_cell_executed = None  # type: ignore[assignment]
             self.client.nb = notebook
         return replies[-1] if replies else {"content": {"status": "ok"}}
+
+    def ask(
+        self,
+        code: str,
+        deadline: float,
+        on_input: Any,
+        on_output: Any,
+    ) -> str | None:
+        """Run the agent's ``code``; return its reply text (see :mod:`broker`)."""
+        return run_sync(broker.ask_kernel)(
+            self.client.kc, self.km, code, deadline, on_input, on_output
+        )
 
     def responsive(self) -> bool:
         """Return True if the kernel answers a trivial request in 5 s."""
@@ -342,35 +322,46 @@ def run_notebook(
     *,
     uid: int | None,
     limits: sandbox.Limits,
-    modules: list[str],
     findings: list[Finding] | None = None,
+    unavailable: list[str] | None = None,
 ) -> RunReport:
     """Return the report of running ``nb`` in place, under guard.
 
     Parameters
     ----------
     nb
-        A sanitized notebook; its cells' outputs are replaced.
+        A sanitized notebook, hidden tests in its test cells; its cells'
+        outputs are replaced.
     workdir
         The throwaway folder the kernel works in (owned by ``uid``).
     uid
         The sandbox's user id; None runs an ordinary, unisolated kernel.
     limits
         Time, memory, process and output bounds.
-    modules
-        Modules the tests use; the probe watches their functions.
     findings
         Findings from sanitizing, extended with this run's.
+    unavailable
+        What the sandboxed kernel may not reach (:mod:`masking`): the
+        reference implementations of what the student is to write.
     """
-    run = _Run(nb, workdir, uid, limits, modules, findings)
+    run = _Run(nb, workdir, uid, limits, findings, unavailable or [])
     run.scan_student_cells()
     try:
+        try:
+            run.start_trusted()
+        except ValueError as exc:
+            run.report.failure = (
+                f"the exercise's list of what its graded kernel may not reach "
+                f"is wrong: {exc}; fix the release notebook's metadata "
+                "(actzoo.unavailable)"
+            )
+            return run.report
         try:
             run.start_kernel()
         except Exception as exc:
             why: str | None = f"{type(exc).__name__}: {exc}"
         else:
-            why = None if run.baseline is not None else "no answer to a first request"
+            why = None if run.agent_ready else "no answer to a first request"
         if why is not None:
             run.report.failure = (
                 f"the kernel did not start ({why}) before any cell ran; is the "
@@ -390,14 +381,20 @@ def run_notebook(
 
 
 class _Run:
-    """One guarded run of a notebook: its kernel, baseline and verdicts.
+    """One guarded run of a notebook: its kernel, its trusted process, verdicts.
 
     :func:`run_notebook` calls the steps in order: :meth:`scan_student_cells`,
-    :meth:`start_kernel`, :meth:`run_cell` for every code cell, :meth:`stop`.
+    :meth:`start_trusted`, :meth:`start_kernel`, :meth:`run_cell` for every
+    code cell, :meth:`stop`.
     """
 
     #: Kernel deaths a run survives; after one more, the rest is not run.
     MAX_RESTARTS = 3
+
+    #: Seconds the trusted process may take beyond a test cell's own limit
+    #: for its own work (the reference computations), before it is
+    #: considered stuck.
+    TRUSTED_GRACE = 120
 
     def __init__(
         self,
@@ -405,8 +402,8 @@ class _Run:
         workdir: Path,
         uid: int | None,
         limits: sandbox.Limits,
-        modules: list[str],
         findings: list[Finding] | None,
+        unavailable: list[str],
     ) -> None:
         self.start = time.monotonic()
         self.deadline = self.start + limits.wall
@@ -414,7 +411,6 @@ class _Run:
         self.workdir = workdir
         self.uid = uid
         self.limits = limits
-        self.modules = modules
         self.report = RunReport(
             findings=list(findings or []), sandboxed=uid is not None
         )
@@ -422,11 +418,18 @@ class _Run:
         self.voided_from: int | None = None
         self.void_reason = ""
         self.kernel: _Kernel | None = None
-        #: What the probe reported before any student code ran.
-        self.baseline: dict[str, Any] | None = None
+        self.trusted: broker.TrustedProcess | None = None
+        self.unavailable = unavailable
+        #: The stand-ins for what the kernel may not reach, and their binds.
+        self.mask_folder: Path | None = None
+        self.masks: list[tuple[Path, Path]] = []
+        #: The agent's name in the kernel, and whether it answered.
+        self.agent = broker.agent_name()
+        self.agent_ready = False
         #: The cells that ran to completion, replayed after a kernel death.
         self.replayable: list[int] = []
-        self.tag = "ACTZOO_PROBE_" + secrets.token_hex(8)
+        #: The given and test cells the trusted process ran, in order.
+        self.trusted_cells: list[int] = []
         self.budget_noted = False
         #: Whether any of the student's cells has run yet.
         self.student_ran = False
@@ -438,25 +441,7 @@ class _Run:
             self.void_reason = reason
 
     def scan_student_cells(self) -> None:
-        """Read every student cell, never running it, for tampering.
-
-        The names the given cells bind are protected, and so is every
-        module name; the first student cell that reaches for the test
-        machinery voids every test cell from it on.
-        """
-        protected: set[str] = set()
-        module_names: set[str] = set()
-        given_imports: dict[str, str] = {}
-        for cell in self.nb.cells:
-            if cell.cell_type == "code":
-                bound = bound_names(cell.source)
-                if role(cell) == "given":
-                    protected |= bound
-                    given_imports.update(import_specs(cell.source))
-                module_names |= {
-                    name.split(".")[0] for name in imported_modules([cell.source])
-                }
-        module_names |= {m.split(".")[0] for m in self.modules}
+        """Refuse student cells too large to be worth reading or running."""
         for index, cell in enumerate(self.nb.cells):
             if cell.cell_type == "code" and role(cell) == "student":
                 if len(cell.source) > MAX_CELL_CHARS:
@@ -473,21 +458,6 @@ class _Run:
                             True,
                         )
                     )
-                    continue
-                found = static_findings(
-                    cell.source,
-                    f"cell {index + 1}",
-                    protected,
-                    module_names | protected,
-                    given_imports,
-                )
-                self.report.findings += found
-                if found:
-                    self.void(
-                        index,
-                        f"cell {index + 1} reaches for the test "
-                        f"machinery ({found[0].detail})",
-                    )
 
     @property
     def live(self) -> _Kernel:
@@ -496,52 +466,54 @@ class _Run:
             raise RuntimeError("no kernel is running")
         return self.kernel
 
-    def start_kernel(self) -> None:
-        """Start a fresh kernel and take its baseline probe.
+    def start_trusted(self) -> None:
+        """Start the trusted process; write the kernel's masked view.
 
-        The baseline is the state every later probe is compared with: it
-        is taken before any cell of the notebook runs in this kernel.
+        Raises ValueError when the exercise names something to mask that
+        is not installed here.
+        """
+        if self.uid is not None and self.unavailable:
+            self.mask_folder = Path(tempfile.mkdtemp(prefix="actzoo-masks-"))
+            self.masks = masking.masked_view(self.unavailable, self.mask_folder)
+        self.trusted = broker.TrustedProcess()
+
+    def start_kernel(self) -> None:
+        """Start a fresh kernel and install the agent in it.
+
+        The agent is installed before any cell of the notebook runs in
+        this kernel; it answers the trusted process's requests.
         """
         self.kernel = _Kernel(
-            self.nb, self.workdir, self.uid, self.limits, self.limits.output
+            self.nb,
+            self.workdir,
+            self.uid,
+            self.limits,
+            self.limits.output,
+            self.masks,
         )
-        self.baseline = self.probe()
+        self.agent_ready = self.install_agent()
 
-    def probe(self) -> dict[str, Any] | None:
-        """Return what the probe reports from the kernel, None if nothing."""
+    def install_agent(self) -> bool:
+        """Install the agent in the kernel unless it is there; True if it is."""
         cell = NotebookNode(
             cell_type="code",
             metadata={},
             outputs=[],
             execution_count=None,
-            source=probe_source(self.tag, self.modules),
+            source=broker.agent_setup(self.agent),
         )
-        self.live.execute(cell, -1, 60)
-        return read_probe(_stream_text(cell), self.tag)
-
-    def check_machinery(self, cell: NotebookNode, index: int) -> None:
-        """Probe before a test cell; void it and the rest if hooks changed."""
-        state = self.probe()
-        if state is None or self.baseline is None:
-            changes = ["the kernel did not answer the grader's probe"]
-        else:
-            changes = compare_probes(self.baseline, state)
-        if changes:
-            self.void(
-                index,
-                "the kernel's test machinery was changed: " + "; ".join(changes),
-            )
-            self.report.findings.append(
-                Finding("hook", cell_label(cell, index), "; ".join(changes), True)
-            )
+        reply = self.live.execute(cell, -1, 60)
+        return reply is not None and reply["content"].get("status") == "ok"
 
     def run_cell(self, cell: NotebookNode, index: int) -> bool:
         """Run one code cell under guard; return False when the run must stop.
 
-        A test cell is probed first (while nothing is voided yet) and runs
-        with a canary at its end. A cell that errs, times out or kills the
-        kernel gets an error output saying so; a dead kernel is replaced
-        (:meth:`recover`). The run stops when the kernel died too often.
+        A given cell runs in the kernel and in the trusted process; a
+        student's cell in the kernel; a test cell in the trusted process
+        (its visible part also in the kernel, for the names it binds). A
+        cell that errs, times out or kills the kernel gets an error output
+        saying so; a dead kernel is replaced (:meth:`recover`). The run
+        stops when the kernel died too often.
         """
         remaining = self.deadline - time.monotonic()
         is_test = role(cell) == "test"
@@ -554,45 +526,196 @@ class _Run:
             ]
             return True
         timeout = min(self.limits.cell_timeout, remaining)
-        token = ""
         if is_test:
-            if self.voided_from is None:
-                self.check_machinery(cell, index)
-            token = "ACTZOO_DONE_" + secrets.token_hex(16)
-        reply = self.execute(cell, index, timeout, token)
+            return self.run_test(cell, index, timeout)
+        reply = self.live.execute(cell, index, timeout)
         status = reply["content"].get("status") if reply else "dead"
         reply = self.record_errors(cell, reply, status, timeout)
         if reply is None:
             if not self.recover(cell, index):
                 return False
         else:
-            # Test cells too: later tests may use what earlier ones define.
             self.replayable.append(index)
         if role(cell) == "student":
             self.student_ran = True
-        elif role(cell) == "given" and status != "ok":
-            self.given_failed(cell, index, reply)
-        if is_test:
-            _no_results(cell)
-            self.judge(cell, index, token, reply is not None and status == "ok")
+        elif role(cell) == "given":
+            if status != "ok":
+                self.given_failed(cell, index, reply)
+            self.run_trusted_given(cell, index)
         self.note_dropped_output(cell)
         return True
 
-    def execute(
-        self, cell: NotebookNode, index: int, timeout: float, token: str
-    ) -> dict[str, Any] | None:
-        """Run ``cell``, printing ``token`` at its end if given; return the reply.
+    def run_trusted_given(self, cell: NotebookNode, index: int) -> None:
+        """Run a given cell in the trusted process too; fail the run if it fails."""
+        done = self.trusted_run("given", cell, index, time.monotonic() + 600)
+        self.trusted_cells.append(index)
+        if done.get("status") != "ok" and not self.report.failure:
+            self.report.failure = (
+                f"the given cell {cell_label(cell, index)} failed in the grader's "
+                f"trusted test process ({done.get('ename')}: "
+                f"{str(done.get('evalue'))[:200]}); the course's environment or "
+                "the instructor's cell is at fault, not the submission"
+            )
 
-        The cell's source is the released one again afterwards; the reply
-        is None when the kernel died.
+    def run_test(self, cell: NotebookNode, index: int, timeout: float) -> bool:
+        """Run a test cell: its verdict in the trusted process.
+
+        The visible part runs in the kernel first, its outputs discarded,
+        so that the names it binds exist there for later cells. Then the
+        whole cell runs in the trusted process, which asks the kernel for
+        the student's values; what it prints and its error, if any, become
+        the cell's outputs.
         """
-        original = cell.source
-        if token:
-            cell.source = original + f"\nprint({token!r})\n"
+        scratch = NotebookNode(
+            cell_type="code",
+            metadata={},
+            outputs=[],
+            execution_count=None,
+            source=visible_part(cell.source),
+        )
+        reply = self.live.execute(scratch, -1, timeout)
+        status = reply["content"].get("status") if reply else "dead"
+        if self.record_errors(scratch, reply, status, timeout) is None:
+            cell.outputs = scratch.outputs
+            if not self.recover(cell, index):
+                return False
+        deadline = time.monotonic() + timeout
+        cell.outputs = []
+        self.install_agent()
+        done = self.trusted_run("test", cell, index, deadline)
+        self.trusted_cells.append(index)
+        for name in ("stdout", "stderr"):
+            text = str(done.get(name) or "")
+            if text and self.live.client._spend(len(text)):
+                cell.outputs.append(
+                    NotebookNode(output_type="stream", name=name, text=text)
+                )
+        if done.get("status") != "ok":
+            cell.outputs.append(
+                _error(str(done.get("ename", "Error")), str(done.get("evalue", "")))
+            )
+        if done.get("kernel_died"):
+            if not self.recover(cell, index):
+                return False
+        else:
+            self.replayable.append(index)
+        self.judge(cell, index)
+        self.note_dropped_output(cell)
+        return True
+
+    def trusted_run(
+        self, kind: str, cell: NotebookNode, index: int, deadline: float
+    ) -> dict[str, Any]:
+        """Run ``cell`` in the trusted process, serving its kernel requests.
+
+        A request that times out interrupts the kernel, and every later
+        request of the cell is answered that time is up; a kernel that dies
+        answers that it died (``kernel_died`` is set in the result).
+        """
+        assert self.trusted is not None
+        state: dict[str, Any] = {"timed_out": False, "died": False}
+
+        def kernel(request: dict[str, Any], until: float) -> dict[str, Any]:
+            if state["died"]:
+                return _no_answer("KernelDied", "the kernel died during this test")
+            if state["timed_out"] or self.kernel is None:
+                return _no_answer(
+                    "CellTimeoutError",
+                    f"the test ran longer than its {self.limits.cell_timeout} s",
+                )
+            code = f"{self.agent}.serve({json.dumps(request)!r})"
+            try:
+                reply = self.live.ask(
+                    code,
+                    until,
+                    lambda prompt: self.trusted_callback(prompt, until),
+                    lambda msg: self.kernel_output(cell, msg),
+                )
+            except broker.Timeout:
+                state["timed_out"] = True
+                self.report.timeouts += 1
+                return _no_answer(
+                    "CellTimeoutError",
+                    f"the student's code ran longer than {self.limits.cell_timeout} s "
+                    "and was stopped",
+                )
+            except broker.KernelGone as exc:
+                state["died"] = True
+                return _no_answer("KernelDied", str(exc))
+            return {"op": "answer", "reply": reply}
+
         try:
-            return self.live.execute(cell, index, timeout)
-        finally:
-            cell.source = original
+            done = self.trusted.run(
+                kind,
+                index,
+                cell.source,
+                max(deadline, time.monotonic()) + self.TRUSTED_GRACE,
+                kernel,
+            )
+        except (broker.Timeout, broker.TrustedGone) as exc:
+            done = {
+                "status": "error",
+                "ename": "GraderError",
+                "evalue": "the grader's test process stopped",
+            }
+            self.trusted_failed(cell, index, exc)
+        if state["timed_out"] and not self.live.responsive():
+            state["died"] = True
+        done["kernel_died"] = state["died"]
+        return done
+
+    def trusted_callback(self, prompt: str, deadline: float) -> str:
+        """Run, in the trusted process, a function the student's code called."""
+        assert self.trusted is not None
+        return self.trusted.callback(prompt, deadline + self.TRUSTED_GRACE)
+
+    def kernel_output(self, cell: NotebookNode, msg: dict[str, Any]) -> None:
+        """Keep what the student's code showed while a test called it."""
+        if not self.live.client._spend(_size(msg)):
+            return
+        content = msg["content"]
+        if msg["msg_type"] == "stream":
+            cell.outputs.append(
+                NotebookNode(
+                    output_type="stream",
+                    name=str(content.get("name", "stdout")),
+                    text=str(content.get("text", "")),
+                )
+            )
+        elif msg["msg_type"] == "display_data":
+            cell.outputs.append(
+                NotebookNode(
+                    output_type="display_data",
+                    data=content.get("data", {}),
+                    metadata=content.get("metadata", {}),
+                )
+            )
+
+    def trusted_failed(self, cell: NotebookNode, index: int, exc: Exception) -> None:
+        """Fail the run: the trusted process, the grader's own, stopped."""
+        why = str(exc) or "it took too long"
+        if not self.report.failure:
+            self.report.failure = (
+                f"the grader's trusted test process stopped at "
+                f"{cell_label(cell, index)} ({why[:300]}); the grader is at "
+                "fault, not the submission"
+            )
+        if self.trusted is not None:
+            self.trusted.stop()
+        self.trusted = broker.TrustedProcess()
+        # The fresh process knows the given cells, and nothing of the tests.
+        for earlier in self.trusted_cells:
+            if role(self.nb.cells[earlier]) == "given":
+                try:
+                    self.trusted.run(
+                        "given",
+                        earlier,
+                        self.nb.cells[earlier].source,
+                        time.monotonic() + 600,
+                        None,
+                    )
+                except (broker.Timeout, broker.TrustedGone):
+                    break
 
     def record_errors(
         self,
@@ -702,6 +825,9 @@ class _Run:
             return self.give_up(
                 index, f"a fresh kernel did not start ({type(exc).__name__})"
             )
+        if self.trusted is not None:
+            # Handles to the dead kernel's objects are void.
+            self.trusted.send({"op": "restart"})
         self.replay()
         return True
 
@@ -715,38 +841,29 @@ class _Run:
     def replay(self) -> None:
         """Run again, in the fresh kernel, every cell that ran before."""
         for earlier in self.replayable:
+            source = self.nb.cells[earlier].source
+            if role(self.nb.cells[earlier]) == "test":
+                source = visible_part(source)
             copy = NotebookNode(
                 cell_type="code",
                 metadata={},
                 outputs=[],
                 execution_count=None,
-                source=self.nb.cells[earlier].source,
+                source=source,
             )
             self.live.execute(copy, -1, max(1, self.deadline - time.monotonic()))
 
-    def judge(self, cell: NotebookNode, index: int, token: str, passed: bool) -> None:
-        """Void a test cell that was tampered with or did not run to its end.
+    def judge(self, cell: NotebookNode, index: int) -> None:
+        """Void a test cell that was tampered with or comes after a void.
 
-        The canary is removed from the output; a voided cell gets an
-        :data:`INTEGRITY_ERROR` output, which makes nbgrader score it 0.
+        A voided cell gets an :data:`INTEGRITY_ERROR` output, which makes
+        nbgrader score it 0.
         """
-        ran = bool(token) and token in _stream_text(cell)
-        _remove_text(cell, token + "\n")
         why = ""
         if cell.metadata.get(KEY, {}).get("tampered"):
             why = "this test cell was tampered with: " + cell.metadata[KEY]["tampered"]
         elif self.voided_from is not None and self.voided_from <= index:
             why = self.void_reason
-        elif passed and not ran:
-            why = "this test cell did not run to its end"
-            self.report.findings.append(
-                Finding(
-                    "canary",
-                    cell_label(cell, index),
-                    "the test reported success without running to its end",
-                    True,
-                )
-            )
         if why:
             cell.outputs.append(_error(INTEGRITY_ERROR, why + "; it scores no points"))
 
@@ -768,4 +885,10 @@ class _Run:
             self.report.output_dropped = self.kernel.client.dropped
             self.report.leftover_processes += self.kernel.stop()
             self.kernel = None
+        if self.trusted is not None:
+            self.trusted.stop()
+            self.trusted = None
+        if self.mask_folder is not None:
+            sandbox.remove_tree(self.mask_folder)
+            self.mask_folder = None
         self.report.seconds = time.monotonic() - self.start

@@ -6,8 +6,6 @@ Each module (``ex2``, ``ex3``, ...) names its ``ASSIGNMENT`` and holds:
   answers in one or more cells (except ``as_given``), written the ways
   students write: loops or vectorised code, helpers and classes, their own
   imports and names, prints, plots, timings and extra cells;
-* ``XFAIL``: the names of honest submissions the grader still penalises,
-  with why (a grader bug, named where it lives);
 * ``WRONG``: ``(name, notebook)`` of one submission with a mistake, and
   ``WRONG_LOSES``, the graded cells it must lose.
 

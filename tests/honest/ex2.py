@@ -446,7 +446,5 @@ HONEST = {
     ),
 }
 
-XFAIL: dict[str, str] = {}
-
 WRONG = ("dead_at_kink_wrong", _answered({"dead_units": DEAD_AT_KINK_WRONG}))
 WRONG_LOSES = {"test_dead_units"}

@@ -355,7 +355,5 @@ HONEST = {
     ),
 }
 
-XFAIL: dict[str, str] = {}
-
 WRONG = ("dropout_sign_wrong", _answered({"alpha_dropout": DROPOUT_SIGN_WRONG}))
 WRONG_LOSES = {"test_alpha_dropout"}

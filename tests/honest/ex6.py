@@ -422,12 +422,5 @@ HONEST = {
     ),
 }
 
-XFAIL = {
-    "bounds_network_len": (
-        "a class with __len__ is flagged 'defines __len__' "
-        "(static_scan.COMPARISON_DUNDERS) and voids every later test"
-    ),
-}
-
 WRONG = ("bachelier_sign_wrong", _answered({"bachelier": BACHELIER_SIGN_WRONG}))
 WRONG_LOSES = {"test_bachelier"}
