@@ -7,8 +7,9 @@ repository) receives four submissions, collected from a folder laid out as
 * ``ada`` submits the solution notebook: full marks;
 * ``ben`` submits the released notebook untouched: 0, and the batch goes on;
 * ``cy`` completes parts (a) to (c) only: exactly those parts' points;
-* ``dee`` submits the solution with ``relu`` calling PyTorch: everything but
-  part (a), whose hidden test says why;
+* ``dee`` submits the solution with ``relu`` calling PyTorch, which the
+  grading kernel does not have: everything but part (a), whose feedback
+  says why;
 * ``eve`` submits a file that is not a notebook: reported, scores 0, and
   the others are graded all the same.
 
@@ -162,7 +163,7 @@ def test_feedback_explains_without_showing_hidden_tests(graded):
     for student, text in pages.items():
         shown = leaked_lines(text, hidden)
         assert not shown, (student, shown[:3])
-    assert "relu uses import torch (from torch)" in pages["dee"]
+    assert "torch is not available while this exercise is graded" in pages["dee"]
     assert "NotImplementedError" in pages["ben"]
 
 

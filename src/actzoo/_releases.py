@@ -595,7 +595,7 @@ RELEASES = {
                 {
                     'grade_id': 'setup',
                     'role': 'given',
-                    'sha256': 'a0fb1e6a4bac37bce0c1b873cabecae853c937d31a8ba6c4343801763951ca69',
+                    'sha256': 'c873a5ee943fe90d436287f47b912cb07748631b3f22b74fd24c6a121109c271',
                     'cell_type': 'code',
                     'flags': [False, False, True, None, False],
                     'source': (
@@ -603,8 +603,29 @@ RELEASES = {
                         '\n'
                         'import numpy as np\n'
                         '\n'
-                        'from actzoo import elu, elu_grad, relu, relu_grad\n'
-                        'from actzoo_grader.checks import assert_close'
+                        'from actzoo_grader.checks import assert_close\n'
+                        '\n'
+                        '\n'
+                        'def relu(z):\n'
+                        '    """Return max(0, z) elementwise."""\n'
+                        '    return np.maximum(np.asarray(z, dtype=float), 0.0)\n'
+                        '\n'
+                        '\n'
+                        'def relu_grad(z):\n'
+                        '    """Return ReLU\'s slope: 1 where z > 0, else 0 (0 at the kink)."""\n'
+                        '    return (np.asarray(z, dtype=float) > 0).astype(float)\n'
+                        '\n'
+                        '\n'
+                        'def elu(z, alpha=1.0):\n'
+                        '    """Return z where z > 0, else alpha (e^z - 1)."""\n'
+                        '    z = np.asarray(z, dtype=float)\n'
+                        '    return np.maximum(z, 0.0) + alpha * np.expm1(np.minimum(z, 0.0))\n'
+                        '\n'
+                        '\n'
+                        'def elu_grad(z, alpha=1.0):\n'
+                        '    """Return ELU\'s slope: 1 where z > 0, else alpha e^z (alpha at the kink)."""\n'
+                        '    z = np.asarray(z, dtype=float)\n'
+                        '    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))'
                     ),
                 },
                 {
@@ -1042,11 +1063,25 @@ RELEASES = {
                 {
                     'grade_id': 'activations',
                     'role': 'given',
-                    'sha256': 'a2232d9bd2a16fa15e201a02ad8569716194575bee1475e662088e597de51961',
+                    'sha256': 'f84705926eff1b2165ebd4d8db1cc0c9b6662668891a2eafd52ebf341fbcedff',
                     'cell_type': 'code',
                     'flags': [False, False, True, None, False],
                     'source': (
-                        'from actzoo import relu_grad2, softplus, softplus_grad2\n'
+                        'def softplus(z):\n'
+                        '    """Return ln(1 + e^z) elementwise, without overflow."""\n'
+                        '    z = np.asarray(z, dtype=float)\n'
+                        '    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))\n'
+                        '\n'
+                        '\n'
+                        'def softplus_grad2(z):\n'
+                        '    """Return the second derivative of softplus: s (1 - s), s the logistic."""\n'
+                        '    s = np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))\n'
+                        '    return s * (1.0 - s)\n'
+                        '\n'
+                        '\n'
+                        'def relu_grad2(z):\n'
+                        '    """Return the second derivative of ReLU: 0 everywhere (0 at the kink)."""\n'
+                        '    return np.zeros_like(np.asarray(z, dtype=float))\n'
                         '\n'
                         '\n'
                         'def tanh_grad2(z):\n'

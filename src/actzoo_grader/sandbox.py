@@ -363,13 +363,16 @@ def command(
     uid: int,
     limits: Limits,
     groups: list[Path] | None = None,
+    masks: list[tuple[Path, Path]] | None = None,
 ) -> list[str]:
     """Return the command that runs ``argv`` inside a sandbox.
 
     ``workdir`` is bound read-write at its own path (so that the kernel's
     connection file and sockets have the same names inside and out) and is
     the only writable place besides an empty ``/tmp``. The sandbox enters
-    the control groups ``groups`` before anything in it starts.
+    the control groups ``groups`` before anything in it starts. Each
+    ``(stand-in, original)`` of ``masks`` (:mod:`actzoo_grader.masking`) is
+    laid read-only over the original.
     """
     program = bwrap()
     if program is None:
@@ -417,6 +420,8 @@ def command(
     made: set[Path] = {Path("/tmp"), SANDBOX_HOME}
     for root in readable_roots():
         args += [*_mkdirs(root, made), "--ro-bind", str(root), str(root)]
+    for stand_in, original in masks or []:
+        args += ["--ro-bind", str(stand_in), str(original)]
     args += [
         *_mkdirs(workdir, made),
         "--bind",
@@ -770,6 +775,8 @@ class SandboxKernelManager(KernelManager):
     uid: int
     limits: Limits
     groups: list[Path]
+    #: Stand-ins laid over what the graded kernel may not reach.
+    masks: tuple[tuple[Path, Path], ...] = ()
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         """Return the kernel's command wrapped in the sandbox."""
@@ -777,4 +784,6 @@ class SandboxKernelManager(KernelManager):
         # The kernel's own interpreter, never a shell wrapper.
         if argv and Path(argv[0]).name.startswith("python"):
             argv[0] = sys.executable
-        return command(argv, self.workdir, self.uid, self.limits, self.groups)
+        return command(
+            argv, self.workdir, self.uid, self.limits, self.groups, list(self.masks)
+        )
