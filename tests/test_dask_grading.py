@@ -59,6 +59,8 @@ STUDENTS = (
     "canary_thief",
     "patched_numpy",
     "rebound_checks",
+    "agent_hijack",
+    "reference_routes",
     "edited_test_correct",
     "deleted_tests",
     "exits_in_a_cell",
@@ -79,6 +81,15 @@ def _batch(course: Path, home: Path) -> dict[str, tuple[object, float]]:
     chosen = {student: every[student] for student in STUDENTS}
     attacks.write_batch(course, chosen)
     return chosen
+
+
+def _batch_in_postgres(cluster, postgres, tmp_path: Path, database: str):
+    """Return a course holding the batch, graded into a new database, and its URL."""
+    url = postgres.create(database)
+    course = Course(root=tmp_path / "course", db=url)
+    home = Path(cluster.user.pw_dir) if cluster.user else Path.home()
+    _batch(course.root, home)
+    return course, url
 
 
 def _scores(course: Course) -> dict[tuple[str, str], float]:
@@ -337,9 +348,9 @@ def _check_same_as_local(local, course, detections, failed, output=""):
     assert _scores(course) == local["scores"]
     assert detections == local["detections"]
     assert _failed(failed, course.root) == local["failed"]
-    # Detections are there to compare: the batch is hostile.
+    # Detections are there to compare: the batch has tampered test cells.
     flagged = {s for s, lines in detections.items() if lines}
-    assert {"canary_thief", "patched_numpy", "malformed_json"} <= flagged
+    assert {"edited_test_correct", "deleted_tests", "malformed_json"} <= flagged
     assert not {"correct_a", "correct_b", "partial", "blank"} & flagged
 
 
@@ -371,10 +382,7 @@ def test_the_workers_cannot_read_the_course_folder(cluster, tmp_path):
 
 @pytest.mark.slow
 def test_the_workers_grade_what_this_machine_grades(cluster, local, postgres, tmp_path):
-    url = postgres.create("dask_batch")
-    course = Course(root=tmp_path / "course", db=url)
-    home = Path(cluster.user.pw_dir) if cluster.user else Path.home()
-    _batch(course.root, home)
+    course, _ = _batch_in_postgres(cluster, postgres, tmp_path, "dask_batch")
     out = io.StringIO()
     result = autograde(
         course,
@@ -441,11 +449,7 @@ def _make_environment(cluster, course: Path, url: str | None) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_a_worker_killed_midway_costs_nothing(cluster, local, postgres, tmp_path):
-
-    url = postgres.create("dask_killed")
-    course = Course(root=tmp_path / "course", db=url)
-    home = Path(cluster.user.pw_dir) if cluster.user else Path.home()
-    _batch(course.root, home)
+    course, url = _batch_in_postgres(cluster, postgres, tmp_path, "dask_killed")
     command = services.page_commands()["autograde"]
     seen: list[str] = []
     killed = stored_before = None
