@@ -254,6 +254,15 @@ for _ in range(100):
     sys.stdout.write(block)
 """
 
+LOOP_WHEN_TESTED = """\
+import numpy as np
+def relu(x):
+    x = np.asarray(x)
+    while x.size > 100:
+        pass
+    return np.maximum(x, 0)
+"""
+
 EXIT_IN_CELL = """\
 import os
 os._exit(3)
@@ -621,6 +630,12 @@ def _submissions(
             score_without("test_relu", "test_leaky_relu", "test_elu", "test_selu"),
         ),
         "exits_in_a_cell": (with_cell(ok, EXIT_IN_CELL, after="elu"), FULL),
+        # A test's call that never returns: the kernel is interrupted, the
+        # part scores 0 and the kernel serves the later parts.
+        "loops_when_tested": (
+            with_cell(ok, LOOP_WHEN_TESTED, after="relu"),
+            score_without("test_relu"),
+        ),
         "exits_in_a_test": (
             with_cell(ok, EXIT_IN_SOFTPLUS, after="softplus"),
             score_without("test_softplus"),
@@ -861,6 +876,7 @@ def test_the_report_names_what_was_detected(batch):
         "deleted_tests": "deleted",
         "retagged_tests_blank": "retagged",
         "infinite_loop": "timed out",
+        "loops_when_tested": "timed out",
         "huge_output": "dropped",
         "exits_in_a_cell": "died",
         "malformed_json": "cannot be read",

@@ -25,8 +25,9 @@ import numpy as np
 
 from actzoo_grader import wire
 
-#: The MIME type of the agent's replies on the kernel's output channel.
-MIME = "application/x-actzoo-reply+json"
+#: How the agent's prompt for its next request begins; the reply to the
+#: last request follows it.
+READY = "actzoo-agent:"
 
 
 class Callback:
@@ -112,10 +113,19 @@ class Agent:
         return self.namespace[name]
 
     # requests ----------------------------------------------------------
-    def serve(self, text: str) -> None:
-        """Answer one request; publish the reply on the output channel."""
-        from IPython.display import publish_display_data
+    def session(self) -> None:
+        """Serve requests read from standard input until told to stop.
 
+        One session serves one cell's requests. Each request arrives as the
+        answer to an input prompt, and the prompt that asks for the next
+        one carries the reply to the last: one message each way, in order.
+        """
+        text = input(READY)
+        while text != "end":
+            text = input(READY + self.serve(text))
+
+    def serve(self, text: str) -> str:
+        """Return the reply to one request, as JSON text."""
         try:
             reply = self.answer(json.loads(text))
         except Exception as exc:  # the student's code raised
@@ -131,7 +141,7 @@ class Agent:
                 raise ValueError(f"a reply of {len(body):,} characters")
         except (TypeError, ValueError) as exc:
             body = json.dumps({"raised": {"ename": "WireError", "evalue": str(exc)}})
-        publish_display_data({MIME: body})
+        return body
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request["op"]

@@ -2,18 +2,19 @@
 
 :class:`TrustedProcess` starts ``python -m actzoo_grader.trusted`` and runs
 cells in it; while a test cell runs there, each of its requests for the
-student's values is sent to the kernel's agent (:func:`ask_kernel`) and the
-answer, JSON text, is handed back unread: only the trusted process reads
-it. When the student's code calls a function a test passed in, the kernel
-asks on its standard input channel; the broker has the trusted process run
-the function and answers the kernel with the result.
+student's values is handed to the kernel's agent, which serves a cell's
+requests in one :class:`Session` (each request arrives as the answer to
+an input prompt), and the answer, JSON text, is handed back unread: only
+the trusted process reads it. When the student's code calls a function a
+test passed in, the kernel asks on the same standard input channel; the
+broker has the trusted process run the function and answers the kernel
+with the result.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import queue
 import secrets
 import select
 import subprocess
@@ -24,8 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import zmq
+import zmq.asyncio
+
 from actzoo_grader import sandbox, wire
-from actzoo_grader.agent import MIME
+from actzoo_grader.agent import READY
 
 #: The trusted process's own limit for one message, in characters.
 MAX_LINE = wire.MAX_CHARS + (1 << 20)
@@ -182,63 +186,107 @@ class TrustedProcess:
         return json.dumps(reply)
 
 
-async def ask_kernel(
-    client: Any,
-    km: Any,
-    code: str,
-    deadline: float,
-    on_input: Callable[[str], str],
-    on_output: Callable[[dict[str, Any]], None],
-) -> str | None:
-    """Run ``code`` in the kernel; return the agent's reply text.
+class Session:
+    """One cell's requests to the agent, served by one long-running request.
 
-    Inputs the kernel asks for are answered with ``on_input``; other
-    outputs go to ``on_output``. Raises :class:`Timeout` (after
+    :meth:`start` runs the agent's session in the kernel; every
+    :meth:`ask` hands it a request as the answer to its input prompt and
+    waits for the next prompt, which carries the reply, serving the
+    callbacks the student's code makes meanwhile and passing on what it
+    shows; :meth:`end` stops it. Raises :class:`Timeout` (after
     interrupting the kernel) or :class:`KernelGone`.
     """
-    msg_id = client.execute(code, store_history=False, allow_stdin=True)
-    reply: str | None = None
-    interrupted = False
-    checked = time.monotonic()
-    while True:
-        now = time.monotonic()
-        if now > deadline and not interrupted:
-            interrupted = True
-            await km.interrupt_kernel()
-            deadline = now + 5
-        elif now > deadline:
-            raise KernelGone("the kernel did not come back after an interrupt")
-        if now - checked > 0.5:
-            checked = now
-            if not await km.is_alive():
-                raise KernelGone("the kernel died")
-        try:
-            msg = await client.get_stdin_msg(timeout=0)
-        except (queue.Empty, TimeoutError):
-            pass
-        else:
-            if (
-                msg["parent_header"].get("msg_id") == msg_id
-                and msg["msg_type"] == "input_request"
-            ):
-                client.input(on_input(str(msg["content"].get("prompt", ""))))
-        try:
-            msg = await client.get_iopub_msg(timeout=0.002)
-        except (queue.Empty, TimeoutError):
-            continue
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        kind = msg["msg_type"]
-        content = msg["content"]
-        if kind == "status" and content.get("execution_state") == "idle":
-            break
-        if kind == "display_data" and MIME in content.get("data", {}):
-            text = content["data"][MIME]
-            reply = (
-                text if isinstance(text, str) and len(text) <= wire.MAX_CHARS else None
-            )
-        elif kind in ("stream", "display_data", "error"):
-            on_output(msg)
-    if interrupted:
-        raise Timeout()
-    return reply
+
+    def __init__(
+        self,
+        client: Any,
+        km: Any,
+        agent: str,
+        on_output: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.client = client
+        self.km = km
+        self.agent = agent
+        self.on_output = on_output
+        self.msg_id: str | None = None
+        self.poller = zmq.asyncio.Poller()
+        self.poller.register(client.iopub_channel.socket, zmq.POLLIN)
+        self.poller.register(client.stdin_channel.socket, zmq.POLLIN)
+        #: Whether the session's request has ended (idle).
+        self.over = False
+
+    async def start(self, deadline: float) -> None:
+        """Start the session; return when the agent waits for a request."""
+        # The agent is put back first if the student's code removed it.
+        self.msg_id = self.client.execute(
+            agent_setup(self.agent) + f"{self.agent}.session()\n",
+            silent=True,
+            store_history=False,
+            allow_stdin=True,
+        )
+        await self._wait(deadline, lambda prompt: "")
+
+    async def ask(
+        self, request: str, deadline: float, on_input: Callable[[str], str]
+    ) -> str | None:
+        """Return the agent's reply to ``request`` (None if it gave none)."""
+        if self.over:
+            raise KernelGone("the agent's session ended")
+        self.client.input(request)
+        return await self._wait(deadline, on_input)
+
+    async def end(self, deadline: float) -> None:
+        """Stop the session, if it still runs."""
+        if not self.over and self.msg_id is not None:
+            self.client.input("end")
+            try:
+                await self._wait(deadline, lambda prompt: "")
+            except (Timeout, KernelGone):
+                pass
+
+    async def _wait(
+        self, deadline: float, on_input: Callable[[str], str]
+    ) -> str | None:
+        """Serve the kernel until it asks for a request again or stops."""
+        client = self.client
+        interrupted = False
+        checked = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now > deadline and not interrupted:
+                interrupted = True
+                await self.km.interrupt_kernel()
+                deadline = now + 5
+            elif now > deadline:
+                self.over = True
+                raise KernelGone("the kernel did not come back after an interrupt")
+            if now - checked > 0.5:
+                checked = now
+                if not await self.km.is_alive():
+                    self.over = True
+                    raise KernelGone("the kernel died")
+            ready = dict(await self.poller.poll(timeout=200))
+            if client.iopub_channel.socket in ready:
+                msg = await client.get_iopub_msg(timeout=0)
+                if msg["parent_header"].get("msg_id") == self.msg_id:
+                    kind = msg["msg_type"]
+                    content = msg["content"]
+                    if kind == "status" and content.get("execution_state") == "idle":
+                        self.over = True
+                        if interrupted:
+                            raise Timeout()
+                        return None
+                    if kind in ("stream", "display_data", "error"):
+                        self.on_output(msg)
+            if client.stdin_channel.socket in ready:
+                msg = await client.get_stdin_msg(timeout=0)
+                if (
+                    msg["parent_header"].get("msg_id") == self.msg_id
+                    and msg["msg_type"] == "input_request"
+                ):
+                    prompt = str(msg["content"].get("prompt", ""))
+                    if prompt.startswith(READY) and not interrupted:
+                        reply = prompt[len(READY) :]
+                        ok = reply and len(reply) <= wire.MAX_CHARS
+                        return reply if ok else None
+                    client.input(on_input(prompt))

@@ -261,18 +261,6 @@ class _Kernel:
             self.client.nb = notebook
         return replies[-1] if replies else {"content": {"status": "ok"}}
 
-    def ask(
-        self,
-        code: str,
-        deadline: float,
-        on_input: Any,
-        on_output: Any,
-    ) -> str | None:
-        """Run the agent's ``code``; return its reply text (see :mod:`broker`)."""
-        return run_sync(broker.ask_kernel)(
-            self.client.kc, self.km, code, deadline, on_input, on_output
-        )
-
     def responsive(self) -> bool:
         """Return True if the kernel answers a trivial request in 5 s."""
         probe = NotebookNode(
@@ -581,7 +569,6 @@ class _Run:
                 return False
         deadline = time.monotonic() + timeout
         cell.outputs = []
-        self.install_agent()
         done = self.trusted_run("test", cell, index, deadline)
         self.trusted_cells.append(index)
         for name in ("stdout", "stderr"):
@@ -614,8 +601,12 @@ class _Run:
         """
         assert self.trusted is not None
         state: dict[str, Any] = {"timed_out": False, "died": False}
+        session: broker.Session | None = None
 
-        def kernel(request: dict[str, Any], until: float) -> dict[str, Any]:
+        def kernel(request: dict[str, Any], _until: float) -> dict[str, Any]:
+            # The student's code has the cell's time, not the grace the
+            # trusted process has for its own work.
+            nonlocal session
             if state["died"]:
                 return _no_answer("KernelDied", "the kernel died during this test")
             if state["timed_out"] or self.kernel is None:
@@ -623,13 +614,19 @@ class _Run:
                     "CellTimeoutError",
                     f"the test ran longer than its {self.limits.cell_timeout} s",
                 )
-            code = f"{self.agent}.serve({json.dumps(request)!r})"
             try:
-                reply = self.live.ask(
-                    code,
-                    until,
-                    lambda prompt: self.trusted_callback(prompt, until),
-                    lambda msg: self.kernel_output(cell, msg),
+                if session is None:
+                    session = broker.Session(
+                        self.live.client.kc,
+                        self.live.km,
+                        self.agent,
+                        lambda msg: self.kernel_output(cell, msg),
+                    )
+                    run_sync(session.start)(deadline)
+                reply = run_sync(session.ask)(
+                    json.dumps(request),
+                    deadline,
+                    lambda prompt: self.trusted_callback(prompt, deadline),
                 )
             except broker.Timeout:
                 state["timed_out"] = True
@@ -640,7 +637,9 @@ class _Run:
                     "and was stopped",
                 )
             except broker.KernelGone as exc:
-                state["died"] = True
+                state["died"] = not self.live.responsive()
+                if not state["died"]:
+                    state["timed_out"] = True
                 return _no_answer("KernelDied", str(exc))
             return {"op": "answer", "reply": reply}
 
@@ -659,6 +658,8 @@ class _Run:
                 "evalue": "the grader's test process stopped",
             }
             self.trusted_failed(cell, index, exc)
+        if session is not None and not state["died"]:
+            run_sync(session.end)(time.monotonic() + 10)
         if state["timed_out"] and not self.live.responsive():
             state["died"] = True
         done["kernel_died"] = state["died"]
