@@ -31,6 +31,7 @@ from tests import test_attacks as attacks
 from tests.honest import ex2 as honest_ex2
 from tests.honest import ex3 as honest_ex3
 from tests.honest import ex4 as honest_ex4
+from tests.honest import ex5 as honest_ex5
 from tests.honest import ex6 as honest_ex6
 from tests.users import give_to, run_as
 
@@ -417,7 +418,10 @@ def test_honest_submissions_score_full_marks_with_no_detection(request, grader):
 # so that the check can fail. Each submission is a test of its own, so that
 # a failure names it and the parts it lost.
 
-CORPORA = {c.ASSIGNMENT: c for c in (honest_ex2, honest_ex3, honest_ex4, honest_ex6)}
+CORPORA = {
+    c.ASSIGNMENT: c
+    for c in (honest_ex2, honest_ex3, honest_ex4, honest_ex5, honest_ex6)
+}
 #: Submissions graded at once: one per core.
 JOBS = os.cpu_count() or 1
 
