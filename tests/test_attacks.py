@@ -398,7 +398,7 @@ def leaky_relu_grad(x, alpha=0.01):
     "elu": """\
 import numpy as np
 def elu(x, alpha=1.0):
-    return np.zeros((20000, 2000), dtype=np.uint8)
+    return np.zeros((2000, 2000), dtype=np.uint8)
 def elu_grad(x, alpha=1.0):
     return input("give me the answer")
 """,

@@ -191,3 +191,36 @@ def test_names_of_the_tests_stay_trusted_and_the_rest_is_the_students():
     assert ns["result"] == ("trusted", len, 42)
     request = json.loads(kernel.out.getvalue().splitlines()[0])["request"]
     assert request == {"op": "get", "name": "ANSWER"}
+
+
+def test_ordered_and_default_dicts_cross_as_dicts():
+    from collections import OrderedDict, defaultdict
+
+    got = _round_trip(OrderedDict(b=1, a=2))
+    assert type(got) is dict and list(got) == ["b", "a"]
+    counts = defaultdict(int, {"x": 3})
+    assert _round_trip(counts) == {"x": 3}
+
+
+def test_a_students_object_passed_back_is_the_one_fetched():
+    # ``d1`` is an object of the student's (a handle, number 5); the test
+    # reads it by name and hands it to the student's ``slice_2d``.
+    kernel = _Kernel(
+        [
+            {"value": {"t": "kh", "id": 4, "type": "function", "callable": True}},
+            {"value": {"t": "kh", "id": 5, "type": "Direction"}},
+            {"value": 1.0, "after": [None]},
+        ]
+    )
+    ns = trusted.Namespace(kernel.link())
+    exec(compile("result = slice_2d(d1)", "<test>", "exec"), ns)
+    assert ns["result"] == 1.0
+    requests = [
+        json.loads(line)["request"] for line in kernel.out.getvalue().splitlines()
+    ]
+    assert requests[:2] == [
+        {"op": "get", "name": "slice_2d"},
+        {"op": "get", "name": "d1"},
+    ]
+    assert requests[2]["op"] == "call" and requests[2]["name"] == "slice_2d"
+    assert requests[2]["args"] == {"t": "list", "v": [{"t": "kh", "id": 5}]}

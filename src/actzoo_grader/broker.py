@@ -35,6 +35,10 @@ from actzoo_grader.agent import READY
 MAX_LINE = wire.MAX_CHARS + (1 << 20)
 
 
+#: Seconds a kernel has to stop what it runs after an interrupt.
+INTERRUPT_GRACE = 5
+
+
 class Timeout(Exception):
     """The cell ran out of time."""
 
@@ -256,14 +260,17 @@ class Session:
             if now > deadline and not interrupted:
                 interrupted = True
                 await self.km.interrupt_kernel()
-                deadline = now + 5
+                deadline = now + INTERRUPT_GRACE
             elif now > deadline:
+                # Still busy after the interrupt: the grader replaces it.
                 self.over = True
-                raise KernelGone("the kernel did not come back after an interrupt")
+                raise Timeout()
             if now - checked > 0.5:
                 checked = now
                 if not await self.km.is_alive():
                     self.over = True
+                    if interrupted:  # stopped for running too long
+                        raise Timeout()
                     raise KernelGone("the kernel died")
             ready = dict(await self.poller.poll(timeout=200))
             if client.iopub_channel.socket in ready:

@@ -468,8 +468,9 @@ class Namespace(dict[str, Any]):
         value = self.link.request({"op": "get", "name": name})
         if isinstance(value, Remote):
             # A function or object of the student's: every use asks the
-            # kernel for the value the name has then.
-            value = Remote(self.link, None, {"name": name}, name=name)
+            # kernel for the value the name has then, and passed back to
+            # the student's code it is the object fetched.
+            value = Remote(self.link, value._ident, {"name": name}, name=name)
         self.fetched[name] = value
         return value
 

@@ -18,6 +18,7 @@ kernel runs its source as is (:mod:`actzoo_grader.agent`).
 from __future__ import annotations
 
 import base64
+import collections
 import json
 import math
 import sys
@@ -96,7 +97,7 @@ def to_tree(value: Any, refer: Refer, depth: int = 0) -> Tree:
             raise WireError(f"a {kind.__name__} of more than {MAX_ITEMS} items")
         items = [to_tree(v, refer, depth + 1) for v in value]
         return {"t": kind.__name__, "v": items}
-    if kind is dict:
+    if kind in (dict, collections.OrderedDict, collections.defaultdict):
         if len(value) > MAX_ITEMS:
             raise WireError(f"a dict of more than {MAX_ITEMS} items")
         return {

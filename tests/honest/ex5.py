@@ -155,8 +155,8 @@ def filter_normalize(direction, weights):
     return out
 """
 
-#: An OrderedDict, as ``state_dict()`` returns: a dict, but one that does
-#: not cross to the trusted process as plain data (see GRADER_BUGS).
+#: An OrderedDict, as ``state_dict()`` returns, bound to names the tests
+#: read and passed back to the student's slice_2d.
 FN_ORDERED_DICT = """\
 from collections import OrderedDict
 
@@ -696,6 +696,7 @@ def _ca(function, lines=COURSE_CHOICE):
 
 
 HONEST = {
+    "normalize_ordered_dict": _answered({"filter_normalize": _fn(FN_ORDERED_DICT)}),
     "as_given": _answered({}),
     "imports_in_every_answer": with_imports(solved(ASSIGNMENT), IMPORTS_AGAIN),
     "normalize_comprehension_vector_norm": _answered(
@@ -766,19 +767,3 @@ WRONG = (
     _answered({"compare_activations": _ca(CA_DEFAULT_SEED_WRONG)}),
 )
 WRONG_LOSES = {"test_compare_activations"}
-
-#: Correct submissions the grader takes points from, kept out of HONEST until
-#: it is fixed: ``{name: (submission, the part it loses, the error shown)}``.
-#: ``filter_normalize`` returns an OrderedDict, which crosses from the kernel
-#: as a handle. Bound by the student's cell to ``d1`` and ``d2``, it is
-#: fetched by name (a handle without a number), and the test passes it back
-#: to ``slice_2d``: the kernel cannot resolve it, and ``slice_2d``, correct,
-#: loses its points.
-GRADER_BUGS = {
-    "normalize_ordered_dict": (
-        _answered({"filter_normalize": _fn(FN_ORDERED_DICT)}),
-        "test_slice_2d",
-        "TypeError: int() argument must be a string, a bytes-like object or a "
-        "real number, not 'NoneType'",
-    ),
-}
