@@ -5,9 +5,9 @@ loops or vectorised code, helper functions and classes, their own imports
 and names, prints, plots, timings and extra cells. Each submission here
 is correct in its own style, and the grader must give it every point and
 report nothing. Each submission differs from the course's answers in one
-or more cells. Exercise 1's corpus is here, graded as the user running the
-tests and as an ordinary user; those of exercises 2, 3, 4 and 6 are in
-``tests/honest/`` and are graded as the user running the tests.
+or more cells. Exercise 1's corpus is here; those of exercises 2 to 6 are
+in ``tests/honest/``. Each is graded as the user running the tests and as
+an ordinary user.
 """
 
 from __future__ import annotations
@@ -411,7 +411,7 @@ def test_honest_submissions_score_full_marks_with_no_detection(request, grader):
     assert set(totals) == set(HONEST)
 
 
-# ------------------------------------------------- exercises 2, 3, 4 and 6
+# ------------------------------------------------------- exercises 2 to 6
 #
 # Each exercise's corpus (tests/honest/exN.py) is graded in one batch, as
 # the user running the tests, with one deliberately wrong submission in it
