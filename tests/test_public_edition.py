@@ -217,7 +217,7 @@ def test_the_wheel_ships_what_the_notebooks_import_and_no_secret(
     wheel, _ = archives
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = released_imports()
-    assert {"actzoo", "actzoo_grader.checks"} <= modules
+    assert {"actzoo.models", "actzoo_grader.checks"} <= modules
     for module in modules:
         path = module.replace(".", "/")
         assert f"{path}.py" in names or f"{path}/__init__.py" in names, module
